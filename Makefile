@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test`. The Makefile makes its own
+# virtualenv and installs everything the project needs into it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export EDUWH_LANDING_DIR ?= $(CURDIR)/data/landing
+export EDUWH_WAREHOUSE_PATH ?= $(CURDIR)/build/warehouse.duckdb
+
+.PHONY: install demo test lint dev clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Created once, before any Dagster process runs: two processes creating a fresh SQLite home at
+# the same moment can corrupt it.
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $@
+
+target/manifest.json: $(STAMP) dbt_project.yml $(wildcard models/*/*.sql models/*/*.yml macros/*.sql seeds/*.csv seeds/*.yml)
+	$(BIN)/dbt parse --quiet --profiles-dir .
+
+demo: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
+	EDUWH_DEMO=1 $(BIN)/eduwh demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	EDUWH_WAREHOUSE_PATH=$(CURDIR)/build/lint.duckdb $(BIN)/sqlfluff lint models
+
+test: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
+	$(BIN)/pytest
+
+# The Dagster UI on http://127.0.0.1:3000 (run `make demo` first for data to look at).
+dev: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
+	EDUWH_DEMO=1 $(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf build data target logs .pytest_cache

@@ -1,0 +1,20 @@
+with indicators as (
+    select * from {{ ref('indicators') }}
+),
+
+final as (
+    select
+        indicator_id,
+        indicator_name_zh,
+        indicator_name_en,
+        stage_code,
+        unit,
+        cast(value_scale as double) as value_scale,
+        direction,
+        numerator_definition,
+        denominator_definition,
+        source
+    from indicators
+)
+
+select * from final

@@ -1,0 +1,72 @@
+-- Enrolment counts pupils on the roll at year end: a dropped_out row records a leaver and is
+-- counted separately, never as a pupil.
+with pupils as (
+    select * from {{ ref('stg_raw__pupils') }}
+),
+
+schools as (
+    select * from {{ ref('dim_school') }}
+),
+
+grades as (
+    select * from {{ ref('grades') }}
+),
+
+by_school_grade as (
+    select
+        school_code,
+        year,
+        grade_code,
+        sum(case when pupil_status <> 'dropped_out' then 1 else 0 end) as pupils,
+        sum(case when pupil_status <> 'dropped_out' and sex_code = '1' then 1 else 0 end)
+            as male_pupils,
+        sum(case when pupil_status <> 'dropped_out' and sex_code = '2' then 1 else 0 end)
+            as female_pupils,
+        sum(case when pupil_status <> 'dropped_out' and is_migrant then 1 else 0 end)
+            as migrant_pupils,
+        sum(case when pupil_status <> 'dropped_out' and is_left_behind then 1 else 0 end)
+            as left_behind_pupils,
+        sum(case when pupil_status <> 'dropped_out' and is_disabled then 1 else 0 end)
+            as disabled_pupils,
+        sum(case when pupil_status = 'repeating' then 1 else 0 end) as repeating_pupils,
+        sum(case when pupil_status = 'new' then 1 else 0 end) as new_pupils,
+        sum(case when pupil_status = 'dropped_out' then 1 else 0 end) as dropouts
+    from pupils
+    group by school_code, year, grade_code
+),
+
+final as (
+    select
+        e.school_code,
+        e.year,
+        e.grade_code,
+        -- Grades 10–12 are general senior secondary except in vocational schools.
+        case
+            when g.default_stage_code = 'senior_general' and s.is_vocational
+                then 'senior_vocational'
+            else g.default_stage_code
+        end as stage_code,
+        s.region_code,
+        s.sponsor,
+        s.school_type_code,
+        s.is_urban,
+        s.is_inclusive_kindergarten,
+        e.pupils,
+        e.male_pupils,
+        e.female_pupils,
+        e.migrant_pupils,
+        e.left_behind_pupils,
+        e.disabled_pupils,
+        e.repeating_pupils,
+        e.new_pupils,
+        e.dropouts
+    from by_school_grade as e
+    inner join schools as s
+        on
+            e.school_code = s.school_code
+            and e.year = s.year
+    inner join grades as g
+        on e.grade_code = g.grade_code
+)
+
+select * from final

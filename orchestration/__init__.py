@@ -1,0 +1,1 @@
+"""Dagster code, loaders and the synthetic extract generator of the education plan warehouse."""

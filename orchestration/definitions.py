@@ -1,0 +1,164 @@
+"""The Dagster code location: loaders → dbt build → plan-target checks, as one job.
+
+`dagster dev -m orchestration.definitions` shows it; `eduwh run` executes the job.
+"""
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    Definitions,
+    MaterializeResult,
+    MetadataValue,
+    RetryPolicy,
+    asset,
+    define_asset_job,
+    multi_asset_check,
+)
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
+
+from expectations.catalogue import Target, enforceable_targets
+from orchestration.loaders import EXTRACTS, load_extract
+from orchestration.settings import PROJECT_DIR, get_settings
+
+# Every asset that writes the DuckDB file runs in this pool; dagster.yaml limits it to one at a
+# time because DuckDB allows a single writing process per file.
+WRITER_POOL = "duckdb_writer"
+
+dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+if not dbt_project.manifest_path.exists():
+    # A fresh checkout has no target/manifest.json yet: parse once so definitions can load.
+    dbt_project.preparer.prepare(dbt_project)
+
+
+def _loader(extract: str):
+    @asset(
+        key=AssetKey(["raw", extract]),
+        group_name="raw",
+        pool=WRITER_POOL,
+        kinds={"duckdb", "python"},
+        description=f"Landing files of the '{extract}' extract loaded into raw.{extract}.",
+        retry_policy=RetryPolicy(max_retries=2, delay=5),
+    )
+    def _load(context: AssetExecutionContext) -> MaterializeResult:
+        settings = get_settings()
+        results = load_extract(
+            settings.warehouse_path,
+            settings.landing_dir,
+            extract,
+            settings.require_pseudonym_key(),
+        )
+        for r in results:
+            if r.status == "refused":
+                context.log.error(r.message)
+        return MaterializeResult(
+            metadata={
+                "files": len(results),
+                "files_loaded": sum(r.status == "loaded" for r in results),
+                "files_unchanged": sum(r.status == "unchanged" for r in results),
+                "files_refused": sum(r.status == "refused" for r in results),
+                "rows_read": sum(r.rows_read for r in results),
+                "rows_loaded": sum(r.rows_loaded for r in results),
+                "rows_quarantined": sum(r.rows_quarantined for r in results),
+                "refusals": MetadataValue.md(
+                    "\n".join(f"- {r.message}" for r in results if r.status == "refused") or "none"
+                ),
+            }
+        )
+
+    _load.__name__ = f"raw_{extract}"
+    return _load
+
+
+loader_assets = [_loader(name) for name in EXTRACTS]
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=WRITER_POOL)
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Seeds, models and their tests in one `dbt build` (each dbt call costs seconds)."""
+    os.environ["EDUWH_WAREHOUSE_PATH"] = str(get_settings().warehouse_path)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+INDICATOR_MART = get_asset_key_for_model([warehouse_dbt_assets], "mart_indicator_values")
+PLAN_TARGETS = enforceable_targets()
+
+
+def _check_spec(t: Target) -> AssetCheckSpec:
+    kind = "binding (约束性)" if t.is_binding else "expected (预期性)"
+    return AssetCheckSpec(
+        name=t.target_id,
+        asset=INDICATOR_MART,
+        description=(
+            f"{t.region_name} {t.indicator_id} {t.target_year} {t.describe()}, {kind}: "
+            f"“{t.source_quote}” ({t.source_file}:{t.source_line})"
+        ),
+    )
+
+
+def read_indicator_mart(warehouse_path) -> Any:
+    """The mart as a DataFrame through a short-lived read-only connection, so the check never
+    holds a lock that a later writer would trip over."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return con.execute(
+            "select region_code, year, indicator_id, value, is_complete_coverage "
+            "from marts.mart_indicator_values"
+        ).df()
+
+
+@multi_asset_check(specs=[_check_spec(t) for t in PLAN_TARGETS], name="plan_target_checks")
+def plan_target_checks(context) -> Iterator[AssetCheckResult]:
+    """Validate the indicator mart against every enforceable plan target with the Great
+    Expectations suite generated from the catalogue; one Dagster check result per target."""
+    from expectations.suite import validate_targets
+
+    mart = read_indicator_mart(get_settings().warehouse_path)
+    for r in validate_targets(mart, PLAN_TARGETS):
+        t = r.target
+        yield AssetCheckResult(
+            asset_key=INDICATOR_MART,
+            check_name=t.target_id,
+            passed=r.passed,
+            severity=AssetCheckSeverity.ERROR if t.is_binding else AssetCheckSeverity.WARN,
+            metadata={
+                "status": r.status,
+                "region": f"{t.region_name} ({t.region_code})",
+                "indicator": t.indicator_id,
+                "year": t.target_year,
+                "actual": MetadataValue.float(r.actual) if r.actual is not None else "no data",
+                "target": t.describe(),
+                "gap": MetadataValue.float(r.gap) if r.gap is not None else "n/a",
+                "binding": t.binding,
+                "quote": t.source_quote,
+                "source": f"{t.source_file}:{t.source_line}",
+            },
+        )
+
+
+warehouse_job = define_asset_job(
+    "warehouse_job",
+    description="Load every extract, build and test the dbt models, check the plan targets.",
+)
+
+defs = Definitions(
+    assets=[*loader_assets, warehouse_dbt_assets],
+    asset_checks=[plan_target_checks],
+    jobs=[warehouse_job],
+    resources={
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(PROJECT_DIR),
+            # The dbt installed beside this interpreter, whether or not the venv is on PATH.
+            dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        )
+    },
+)

@@ -1,0 +1,51 @@
+"""Where things live, from the environment, with defaults that work inside a checkout.
+
+Every process (Dagster, dbt, the CLI, tests) reads the same variables, so pointing a test or the
+nightly build at its own warehouse file is one environment variable, not a code change.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEMO_PSEUDONYM_KEY = "demo-key-not-for-production"
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or wrong; the message says which and how to set it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_path: Path
+    demo_mode: bool
+    pseudonym_key: str | None
+
+    def require_pseudonym_key(self) -> bytes:
+        """Key for hashing pupil and teacher ids; only demo mode may fall back to a fixed one."""
+        if self.pseudonym_key:
+            return self.pseudonym_key.encode("utf-8")
+        if self.demo_mode:
+            return DEMO_PSEUDONYM_KEY.encode("utf-8")
+        raise ConfigurationError(
+            "EDUWH_PSEUDONYM_KEY is not set: pupil and teacher ids cannot be pseudonymised. "
+            "Set it to a secret kept outside the warehouse (or EDUWH_DEMO=1 for demo data)."
+        )
+
+
+def _path(name: str, default: str) -> Path:
+    value = Path(os.environ.get(name, default))
+    return value if value.is_absolute() else PROJECT_DIR / value
+
+
+def get_settings() -> Settings:
+    return Settings(
+        landing_dir=_path("EDUWH_LANDING_DIR", "data/landing"),
+        warehouse_path=_path("EDUWH_WAREHOUSE_PATH", "build/warehouse.duckdb"),
+        demo_mode=os.environ.get("EDUWH_DEMO", "") == "1",
+        pseudonym_key=os.environ.get("EDUWH_PSEUDONYM_KEY") or None,
+    )

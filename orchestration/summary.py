@@ -1,0 +1,91 @@
+"""The run summary an operator reads after `make demo` or a nightly run: rows per extract,
+models built, dbt tests and plan targets, with every failing target spelled out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from expectations.catalogue import enforceable_targets
+
+
+@dataclass
+class RunSummary:
+    success: bool
+    extracts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    models_built: int = 0
+    dbt_tests_passed: int = 0
+    dbt_tests_failed: list[str] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def targets_failed(self) -> list[dict[str, Any]]:
+        return [t for t in self.targets if not t["passed"]]
+
+    def render(self) -> str:
+        lines = [f"Run {'succeeded' if self.success else 'FAILED'}", "", "Rows per extract:"]
+        lines.append(
+            f"  {'extract':<11}{'files':>6}{'read':>11}{'loaded':>11}"
+            f"{'quarantined':>13}{'refused files':>15}"
+        )
+        for name, m in sorted(self.extracts.items()):
+            lines.append(
+                f"  {name:<11}{m['files']:>6}{m['rows_read']:>11,}{m['rows_loaded']:>11,}"
+                f"{m['rows_quarantined']:>13,}{m['files_refused']:>15}"
+            )
+        lines += [
+            "",
+            f"dbt models and seeds built: {self.models_built}",
+            f"dbt data tests: {self.dbt_tests_passed} passed, {len(self.dbt_tests_failed)} failed",
+        ]
+        lines += [f"  FAILED {name}" for name in self.dbt_tests_failed]
+        met = len(self.targets) - len(self.targets_failed)
+        lines += ["", f"Plan target checks: {met} passed, {len(self.targets_failed)} failed"]
+        for t in self.targets_failed:
+            lines.append(
+                f"  {t['severity']:<5} {t['region']} · {t['indicator']} · {t['year']}: "
+                f"actual {t['actual']} vs target {t['target']} ({t['status']}) — “{t['quote']}”"
+            )
+        return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def summarise(result) -> RunSummary:
+    """Build the summary from a Dagster ExecuteInProcessResult."""
+    target_ids = {t.target_id for t in enforceable_targets()}
+    summary = RunSummary(success=result.success)
+    built = set()
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        path = mat.asset_key.path
+        if path[0] == "raw" and len(path) == 2:
+            summary.extracts[path[1]] = {k: _plain(v) for k, v in mat.metadata.items()}
+        else:
+            built.add(mat.asset_key)
+    summary.models_built = len(built)
+    for ev in result.get_asset_check_evaluations():
+        if ev.check_name in target_ids:
+            meta = {k: _plain(v) for k, v in ev.metadata.items()}
+            actual = meta.get("actual")
+            summary.targets.append(
+                {
+                    "check": ev.check_name,
+                    "passed": ev.passed,
+                    "severity": ev.severity.value,
+                    "region": meta.get("region"),
+                    "indicator": meta.get("indicator"),
+                    "year": meta.get("year"),
+                    "actual": f"{actual:.2f}" if isinstance(actual, float) else actual,
+                    "target": meta.get("target"),
+                    "status": meta.get("status"),
+                    "quote": meta.get("quote"),
+                }
+            )
+        elif ev.passed:
+            summary.dbt_tests_passed += 1
+        else:
+            summary.dbt_tests_failed.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}")
+    return summary
