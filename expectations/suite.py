@@ -68,15 +68,28 @@ def _bounds(target: Target) -> dict:
     }[c]
 
 
-def build_suite(targets: list[Target]):
+def _ephemeral_context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def build_suite(targets: list[Target], context=None):
     """One pair of expectations per target: the value row exists (with every county of the region
     reporting), and its value meets the comparator. A GX expectation whose row filter matches
-    nothing passes, so without the first a target with no data would look met."""
+    nothing passes, so without the first a target with no data would look met.
+
+    Each expectation's description names its target: GX drops an expectation equal to one already
+    in the suite, and two targets can share a region, year and bound."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    suite = gx.ExpectationSuite(name=SUITE_NAME)
+    context = context or _ephemeral_context()
+    suite = context.suites.add(gx.ExpectationSuite(name=SUITE_NAME))
     for t in targets:
         severity = "critical" if t.is_binding else "warning"
         meta = {"target_id": t.target_id, "role": "presence"}
@@ -86,6 +99,7 @@ def build_suite(targets: list[Target]):
                 row_condition=_row_condition(t) & (Column("is_complete_coverage") == True),  # noqa: E712
                 severity=severity,
                 meta=meta,
+                description=f"{t.target_id}: a value exists, with every county reporting",
             )
         )
         suite.add_expectation(
@@ -94,6 +108,7 @@ def build_suite(targets: list[Target]):
                 row_condition=_row_condition(t),
                 severity=severity,
                 meta={"target_id": t.target_id, "role": "value"},
+                description=f"{t.target_id}: {t.describe()} — “{t.source_quote}”",
                 **_bounds(t),
             )
         )
@@ -103,13 +118,11 @@ def build_suite(targets: list[Target]):
 def validate_targets(mart: pd.DataFrame, targets: list[Target]) -> list[TargetResult]:
     """Validate the indicator mart (a DataFrame of MART_COLUMNS) against every target."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context = _ephemeral_context()
     asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset("indicator_values")
     batch = asset.add_batch_definition_whole_dataframe("all_rows")
-    suite = context.suites.add(build_suite(targets))
+    suite = build_suite(targets, context)
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name="plan_targets", data=batch, suite=suite)
     )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 
-def _run_job() -> int:
+def _run_job(verbose: bool = False) -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.settings import get_settings
     from orchestration.summary import summarise
 
     # A persistent instance keeps run history for `dagster dev`; without DAGSTER_HOME the run
@@ -20,7 +23,27 @@ def _run_job() -> int:
         DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     )
     job = defs.resolve_job_def("warehouse_job")
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    # dagster-dbt echoes every dbt log line to stdout; the operator wants the summary, so the
+    # full log goes to a file unless --verbose.
+    log_dir = get_settings().warehouse_path.parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    level = "DEBUG" if verbose else "INFO"
+    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    if verbose:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config
+        )
+    else:
+        print(f"Running warehouse_job (full log: {log_path}) ...", flush=True)
+        with (
+            log_path.open("w", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
+        ):
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config
+            )
     summary = summarise(result)
     print(summary.render())
     # A missed plan target is a finding about the region, not a failure of the build.
@@ -59,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             help="size of 洛阳市's counties relative to real (卧龙区 is always full)",
         )
         p.add_argument("--scenario", default=None, help="a named deviation, for tests")
-    sub.add_parser("run", help="run the whole Dagster job (load, dbt build, plan targets)")
+    run = sub.add_parser("run", help="run the whole Dagster job (load, dbt build, plan targets)")
+    for p in (demo, run):
+        p.add_argument("--verbose", action="store_true", help="stream the full run log")
     args = parser.parse_args(argv)
 
     if args.command == "generate":
@@ -70,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             os.environ["EDUWH_LANDING_DIR"] = str(Path(args.out).resolve())
         _generate(args)
-        return _run_job()
-    return _run_job()
+        return _run_job(args.verbose)
+    return _run_job(args.verbose)
 
 
 if __name__ == "__main__":

@@ -51,12 +51,13 @@ def _loader(extract: str):
     )
     def _load(context: AssetExecutionContext) -> MaterializeResult:
         settings = get_settings()
-        results = load_extract(
+        report = load_extract(
             settings.warehouse_path,
             settings.landing_dir,
             extract,
             settings.require_pseudonym_key(),
         )
+        results = report.files
         for r in results:
             if r.status == "refused":
                 context.log.error(r.message)
@@ -69,6 +70,7 @@ def _loader(extract: str):
                 "rows_read": sum(r.rows_read for r in results),
                 "rows_loaded": sum(r.rows_loaded for r in results),
                 "rows_quarantined": sum(r.rows_quarantined for r in results),
+                "rows_in_warehouse": report.rows_in_warehouse,
                 "refusals": MetadataValue.md(
                     "\n".join(f"- {r.message}" for r in results if r.status == "refused") or "none"
                 ),

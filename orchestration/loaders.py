@@ -307,17 +307,26 @@ def _audit(con: duckdb.DuckDBPyConnection, r: FileLoadResult, now: datetime) -> 
     )
 
 
+@dataclass
+class ExtractLoadReport:
+    extract: str
+    files: list[FileLoadResult]
+    rows_in_warehouse: int
+
+
 def load_extract(
     warehouse_path: Path,
     landing_dir: Path,
     extract: str,
     key: bytes,
     files: Iterable[Path] | None = None,
-) -> list[FileLoadResult]:
+) -> ExtractLoadReport:
     """Load every landing file of one extract; a refused file does not stop the others."""
     spec = EXTRACTS[extract]
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     paths = list(files) if files is not None else landing_files(landing_dir, extract)
     with duckdb.connect(str(warehouse_path)) as con:
         ensure_raw_tables(con)
-        return [load_file(con, spec, p, key, landing_dir) for p in paths]
+        results = [load_file(con, spec, p, key, landing_dir) for p in paths]
+        total = con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
+    return ExtractLoadReport(extract, results, total)

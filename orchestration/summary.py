@@ -26,12 +26,13 @@ class RunSummary:
         lines = [f"Run {'succeeded' if self.success else 'FAILED'}", "", "Rows per extract:"]
         lines.append(
             f"  {'extract':<11}{'files':>6}{'read':>11}{'loaded':>11}"
-            f"{'quarantined':>13}{'refused files':>15}"
+            f"{'quarantined':>13}{'refused files':>15}{'in warehouse':>14}"
         )
         for name, m in sorted(self.extracts.items()):
             lines.append(
                 f"  {name:<11}{m['files']:>6}{m['rows_read']:>11,}{m['rows_loaded']:>11,}"
                 f"{m['rows_quarantined']:>13,}{m['files_refused']:>15}"
+                f"{m['rows_in_warehouse']:>14,}"
             )
         lines += [
             "",

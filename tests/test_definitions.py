@@ -1,0 +1,31 @@
+"""`dagster dev` loads these definitions: load them the same way and check the graph."""
+
+from dagster import AssetKey
+
+from expectations.catalogue import enforceable_targets
+
+
+def test_definitions_load_with_one_job_over_the_whole_graph():
+    from orchestration.definitions import INDICATOR_MART, defs
+
+    job = defs.resolve_job_def("warehouse_job")
+    graph = defs.resolve_asset_graph()
+    keys = set(graph.get_all_asset_keys())
+    for extract in ("schools", "pupils", "teachers", "funding", "population"):
+        assert AssetKey(["raw", extract]) in keys
+    assert INDICATOR_MART in keys
+    # dbt sources are wired to the loaders, so the dbt models run after them
+    staging = next(k for k in keys if k.path[-1] == "stg_raw__pupils")
+    assert AssetKey(["raw", "pupils"]) in graph.get(staging).parent_keys
+    assert job.name == "warehouse_job"
+
+
+def test_one_asset_check_per_enforceable_target_and_dbt_tests_as_checks():
+    from orchestration.definitions import INDICATOR_MART, defs
+
+    check_keys = set(defs.resolve_asset_graph().asset_check_keys)
+    target_checks = {k.name for k in check_keys if k.asset_key == INDICATOR_MART}
+    expected = {t.target_id for t in enforceable_targets()}
+    assert expected <= target_checks
+    # the grain test of the mart is a dbt test surfaced as a Dagster asset check
+    assert any("unique_combination_of_columns" in k.name for k in check_keys)

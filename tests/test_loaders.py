@@ -1,0 +1,102 @@
+"""Loaders: lineage, privacy at the boundary, idempotence, and clear refusals."""
+
+import duckdb
+import pytest
+
+from orchestration.loaders import EXTRACTS, load_extract
+
+PUPIL_HEADER = (
+    "year,pupil_id,school_code,grade,class_id,birth_year,sex,migrant,left_behind,disabled,status"
+)
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def pupils_file(landing, name="pupils_411303_2020.csv", extra_header="", extra_value=""):
+    rows = [
+        f"2020,ID-0001,1141000001,K1,c1,2017,1,0,0,0,new{extra_value}",
+        f"2020,ID-0002,1141000001,K1,c1,2017,2,0,0,0,new{extra_value}",
+        f"2020,ID-0001X,1141000001,K2,c2,2016,2,1,0,0,continuing{extra_value}",
+    ]
+    return write(landing / "pupils" / name, "\n".join([PUPIL_HEADER + extra_header, *rows]) + "\n")
+
+
+def test_rows_land_with_lineage_and_pseudonymised_ids(tmp_path):
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    pupils_file(landing, extra_header=",姓名,身份证号", extra_value=",张三,410303201701010011")
+    report = load_extract(wh, landing, "pupils", b"k1")
+    (r,) = report.files
+    assert (r.status, r.rows_read, r.rows_loaded) == ("loaded", 3, 3)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        cols = [c[0] for c in con.execute("describe raw.pupils").fetchall()]
+        rows = con.execute(
+            "select pupil_key, _source_file, _row_number from raw.pupils order by _row_number"
+        ).fetchall()
+        dump = str(con.execute("select * from raw.pupils").fetchall())
+    assert "pupil_id" not in cols and "姓名" not in cols and "身份证号" not in cols
+    assert [r[1:] for r in rows] == [("pupils/pupils_411303_2020.csv", i) for i in (1, 2, 3)]
+    assert "ID-0001" not in dump and "张三" not in dump and "410303201701010011" not in dump
+    keys = [r[0] for r in rows]
+    assert len(set(keys)) == 3 and all(len(k) == 32 for k in keys)
+
+
+def test_same_id_same_key_and_key_depends_on_secret(tmp_path):
+    landing = tmp_path / "landing"
+    pupils_file(landing)
+    load_extract(tmp_path / "a.duckdb", landing, "pupils", b"secret-a")
+    load_extract(tmp_path / "b.duckdb", landing, "pupils", b"secret-b")
+    load_extract(tmp_path / "c.duckdb", landing, "pupils", b"secret-a")
+
+    def keys(db):
+        with duckdb.connect(str(tmp_path / db), read_only=True) as con:
+            return [
+                r[0] for r in con.execute("select pupil_key from raw.pupils order by 1").fetchall()
+            ]
+
+    assert keys("a.duckdb") == keys("c.duckdb")
+    assert set(keys("a.duckdb")).isdisjoint(keys("b.duckdb"))
+
+
+def test_loading_the_same_file_twice_changes_nothing_and_a_new_version_replaces(tmp_path):
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    path = pupils_file(landing)
+    load_extract(wh, landing, "pupils", b"k")
+    (again,) = load_extract(wh, landing, "pupils", b"k").files
+    assert again.status == "unchanged"
+    # the bureau corrects the file: one row fewer
+    path.write_text("\n".join(path.read_text().splitlines()[:-1]) + "\n", encoding="utf-8")
+    report = load_extract(wh, landing, "pupils", b"k")
+    assert report.files[0].status == "loaded"
+    assert report.rows_in_warehouse == 2
+
+
+def test_a_file_missing_a_required_column_is_refused_and_others_still_load(tmp_path):
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    pupils_file(landing, name="pupils_411303_2021.csv")
+    bad = write(landing / "pupils" / "pupils_411303_2020.csv", "year,pupil_id\n2020,A\n")
+    report = load_extract(wh, landing, "pupils", b"k")
+    by_file = {r.source_file: r for r in report.files}
+    refused = by_file["pupils/pupils_411303_2020.csv"]
+    assert refused.status == "refused"
+    assert str(bad) in refused.message and "school_code" in refused.message
+    assert by_file["pupils/pupils_411303_2021.csv"].rows_loaded == 3
+    assert report.rows_in_warehouse == 3
+
+
+def test_without_a_key_outside_demo_mode_loading_stops_with_a_clear_error(monkeypatch):
+    from orchestration.settings import ConfigurationError, get_settings
+
+    monkeypatch.delenv("EDUWH_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("EDUWH_DEMO", "0")
+    with pytest.raises(ConfigurationError, match="EDUWH_PSEUDONYM_KEY"):
+        get_settings().require_pseudonym_key()
+
+
+def test_every_extract_contract_names_its_columns():
+    assert set(EXTRACTS) == {"schools", "pupils", "teachers", "funding", "population"}
+    assert EXTRACTS["pupils"].warehouse_columns.count("pupil_key") == 1
+    assert "teacher_key" in EXTRACTS["teachers"].warehouse_columns

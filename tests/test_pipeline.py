@@ -1,0 +1,176 @@
+"""The whole job, end to end, on a reduced-scale dataset (卧龙区 at full size, 洛阳市's counties
+at 3 %): what the generator wrote is what the warehouse holds, 卧龙区's 2020 totals equal the
+figures its plan published, and a region made to miss one target fails exactly that check."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+from orchestration.generator import generate
+
+from expectations.catalogue import enforceable_targets
+from orchestration.summary import summarise
+
+LUOYANG_SCALE = 0.03
+MISSED_TARGET = "luoyang_2025_public_kindergarten_share"
+
+# 卧龙区教育体育事业发展“十四五”规划, 000_f9a1169e2701243a.txt lines 28–73 (2020).
+PUBLISHED_2020 = {
+    "public_schools": 313,
+    "private_schools": 179,
+    "public_senior_and_compulsory_pupils": 153438,
+    "public_senior_pupils": 12298,
+    "public_rural_junior": 23455,
+    "public_rural_primary": 54778,
+    "public_urban_junior": 19054,
+    "public_urban_primary": 43853,
+    "public_kindergarten_pupils": 42500,
+    "private_senior": 2057,
+    "private_junior": 3434,
+    "private_primary": 2065,
+    "private_kindergarten": 26393,
+    "public_staff": 6747,
+}
+
+
+def run_pipeline(root, scenario=None):
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    manifest = generate(landing, luoyang_scale=LUOYANG_SCALE, scenario=scenario)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EDUWH_LANDING_DIR", str(landing))
+        mp.setenv("EDUWH_WAREHOUSE_PATH", str(warehouse))
+        mp.setenv("EDUWH_DEMO", "1")
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def("warehouse_job")
+        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    return manifest, warehouse, result
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory):
+    return run_pipeline(tmp_path_factory.mktemp("baseline"))
+
+
+@pytest.fixture(scope="module")
+def missed_run(tmp_path_factory):
+    return run_pipeline(tmp_path_factory.mktemp("missed"), scenario="miss_luoyang_public_kindergarten_share")
+
+
+def query(warehouse, sql):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_the_job_succeeds(baseline_run):
+    _, _, result = baseline_run
+    assert result.success
+
+
+def test_warehouse_holds_every_generated_row(baseline_run):
+    manifest, warehouse, _ = baseline_run
+    generated: dict[str, int] = {}
+    for f in manifest["files"]:
+        generated[f["extract"]] = generated.get(f["extract"], 0) + f["rows"]
+    for extract, rows in generated.items():
+        (raw,) = query(warehouse, f"select count(*) from raw.{extract}")[0]
+        assert raw == rows, extract
+    (enrolled_plus_dropouts,) = query(
+        warehouse, "select sum(pupils + dropouts) from marts.fct_enrolment"
+    )[0]
+    assert enrolled_plus_dropouts == generated["pupils"]
+    (staff,) = query(warehouse, "select sum(staff) from marts.fct_teacher")[0]
+    assert staff == generated["teachers"]
+    (schools,) = query(warehouse, "select count(*) from marts.dim_school")[0]
+    assert schools == generated["schools"]
+
+
+def test_wolong_2020_totals_equal_the_published_baseline(baseline_run):
+    _, warehouse, _ = baseline_run
+    schools = dict(
+        query(
+            warehouse,
+            "select sponsor, count(*) from marts.dim_school "
+            "where region_code = '411303' and year = 2020 group by sponsor",
+        )
+    )
+    pupils = {
+        (sponsor, stage, is_urban): n
+        for sponsor, stage, is_urban, n in query(
+            warehouse,
+            "select sponsor, stage_code, is_urban, sum(pupils) from marts.fct_enrolment "
+            "where region_code = '411303' and year = 2020 group by all",
+        )
+    }
+
+    def total(sponsor, stages, urban=None):
+        return sum(
+            n
+            for (s, st, u), n in pupils.items()
+            if s == sponsor and st in stages and (urban is None or u == urban)
+        )
+
+    senior = ("senior_general", "senior_vocational")
+    (public_staff,) = query(
+        warehouse,
+        "select sum(staff) from marts.fct_teacher "
+        "where region_code = '411303' and year = 2020 and sponsor = 'public'",
+    )[0]
+    actual = {
+        "public_schools": schools["public"],
+        "private_schools": schools["private"],
+        "public_senior_and_compulsory_pupils": total("public", (*senior, "primary", "junior")),
+        "public_senior_pupils": total("public", senior),
+        "public_rural_junior": total("public", ("junior",), urban=False),
+        "public_rural_primary": total("public", ("primary",), urban=False),
+        "public_urban_junior": total("public", ("junior",), urban=True),
+        "public_urban_primary": total("public", ("primary",), urban=True),
+        "public_kindergarten_pupils": total("public", ("preschool",)),
+        "private_senior": total("private", senior),
+        "private_junior": total("private", ("junior",)),
+        "private_primary": total("private", ("primary",)),
+        "private_kindergarten": total("private", ("preschool",)),
+        "public_staff": public_staff,
+    }
+    assert actual == PUBLISHED_2020
+
+
+def test_city_indicator_is_recomputed_from_county_parts(baseline_run):
+    _, warehouse, _ = baseline_run
+    ((city_value, num, den, complete),) = query(
+        warehouse,
+        "select value, numerator, denominator, is_complete_coverage "
+        "from marts.mart_indicator_values where region_code = '410300' and year = 2025 "
+        "and indicator_id = 'public_kindergarten_share'",
+    )
+    ((county_num, county_den, counties),) = query(
+        warehouse,
+        "select sum(numerator), sum(denominator), count(*) from marts.mart_indicator_values "
+        "where region_code like '4103%' and region_level = 'county' and year = 2025 "
+        "and indicator_id = 'public_kindergarten_share'",
+    )
+    assert (num, den, counties, complete) == (county_num, county_den, 14, True)
+    assert city_value == pytest.approx(100 * county_num / county_den)
+
+
+def test_all_enforceable_targets_pass_on_the_baseline_data(baseline_run):
+    _, _, result = baseline_run
+    summary = summarise(result)
+    assert {t["check"] for t in summary.targets} == {t.target_id for t in enforceable_targets()}
+    assert summary.targets_failed == []
+    assert summary.dbt_tests_failed == []
+
+
+def test_a_region_that_misses_one_target_fails_exactly_that_check(missed_run):
+    _, _, result = missed_run
+    assert result.success  # a missed target is a finding, not a broken build
+    summary = summarise(result)
+    failed = summary.targets_failed
+    assert [t["check"] for t in failed] == [MISSED_TARGET]
+    assert len(summary.targets) == len(enforceable_targets())
+    report = summary.render()
+    line = next(x for x in report.splitlines() if "public_kindergarten_share" in x)
+    assert "洛阳市 (410300)" in line and "2025" in line and ">= 50 %" in line
+    assert float(failed[0]["actual"]) < 50
+    assert f"actual {failed[0]['actual']}" in line
