@@ -9,9 +9,7 @@ renamed as (
         cast(age as integer) as age,
         cast(population as integer) as population,
         cast(disabled_population as integer) as disabled_population,
-        _source_file as source_file,
-        _file_hash as file_hash,
-        _row_number as source_row_number
+        {{ lineage_columns() }}
     from source
 )
 

@@ -16,9 +16,7 @@ renamed as (
         cast(left_behind as integer) = 1 as is_left_behind,
         cast(disabled as integer) = 1 as is_disabled,
         status as pupil_status,
-        _source_file as source_file,
-        _file_hash as file_hash,
-        _row_number as source_row_number
+        {{ lineage_columns() }}
     from source
 )
 

@@ -17,9 +17,7 @@ renamed as (
         cast(sports_ground_area_m2 as double) as sports_ground_area_m2,
         cast(equipment_value_yuan as double) as equipment_value_yuan,
         cast(multimedia_classrooms as integer) as multimedia_classrooms,
-        _source_file as source_file,
-        _file_hash as file_hash,
-        _row_number as source_row_number
+        {{ lineage_columns() }}
     from source
 )
 

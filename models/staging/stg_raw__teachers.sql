@@ -17,9 +17,7 @@ renamed as (
         subject_group,
         cast(rotated as integer) = 1 as is_rotated,
         cast(rotation_eligible as integer) = 1 as is_rotation_eligible,
-        _source_file as source_file,
-        _file_hash as file_hash,
-        _row_number as source_row_number
+        {{ lineage_columns() }}
     from source
 )
 
