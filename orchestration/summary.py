@@ -42,11 +42,15 @@ class RunSummary:
         lines += [f"  FAILED {name}" for name in self.dbt_tests_failed]
         met = len(self.targets) - len(self.targets_failed)
         lines += ["", f"Plan target checks: {met} passed, {len(self.targets_failed)} failed"]
-        for t in self.targets_failed:
-            lines.append(
-                f"  {t['severity']:<5} {t['region']} · {t['indicator']} · {t['year']}: "
-                f"actual {t['actual']} vs target {t['target']} ({t['status']}) — “{t['quote']}”"
+        for t in self.targets:
+            verdict = "pass " if t["passed"] else t["severity"]
+            line = (
+                f"  {verdict:<5} {t['region']} · {t['indicator']} · {t['year']}: "
+                f"actual {t['actual']} vs target {t['target']} ({t['status']})"
             )
+            if not t["passed"]:
+                line += f" — “{t['quote']}”"
+            lines.append(line)
         return "\n".join(lines)
 
 

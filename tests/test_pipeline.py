@@ -7,9 +7,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 from dagster import DagsterInstance
-from orchestration.generator import generate
 
 from expectations.catalogue import enforceable_targets
+from orchestration.generator import generate
 from orchestration.summary import summarise
 
 LUOYANG_SCALE = 0.03
@@ -55,7 +55,9 @@ def baseline_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def missed_run(tmp_path_factory):
-    return run_pipeline(tmp_path_factory.mktemp("missed"), scenario="miss_luoyang_public_kindergarten_share")
+    return run_pipeline(
+        tmp_path_factory.mktemp("missed"), scenario="miss_luoyang_public_kindergarten_share"
+    )
 
 
 def query(warehouse, sql):
