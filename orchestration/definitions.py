@@ -5,7 +5,7 @@
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,13 @@ from dagster import (
     define_asset_job,
     multi_asset_check,
 )
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+    get_asset_key_for_model,
+)
 
 from expectations.catalogue import Target, enforceable_targets
 from orchestration.loaders import EXTRACTS, load_extract
@@ -84,7 +90,23 @@ def _loader(extract: str):
 loader_assets = [_loader(name) for name in EXTRACTS]
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=WRITER_POOL)
+class LayeredTranslator(DagsterDbtTranslator):
+    """Group dbt assets by warehouse layer (reference, staging, intermediate, marts), the way the
+    UI's asset graph should read, instead of one 'default' group."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    pool=WRITER_POOL,
+    dagster_dbt_translator=LayeredTranslator(),
+)
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Seeds, models and their tests in one `dbt build` (each dbt call costs seconds)."""
     os.environ["EDUWH_WAREHOUSE_PATH"] = str(get_settings().warehouse_path)

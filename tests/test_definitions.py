@@ -18,6 +18,10 @@ def test_definitions_load_with_one_job_over_the_whole_graph():
     staging = next(k for k in keys if k.path[-1] == "stg_raw__pupils")
     assert AssetKey(["raw", "pupils"]) in graph.get(staging).parent_keys
     assert job.name == "warehouse_job"
+    # assets are grouped by warehouse layer in the UI
+    assert graph.get(AssetKey(["raw", "pupils"])).group_name == "raw"
+    assert graph.get(staging).group_name == "staging"
+    assert graph.get(INDICATOR_MART).group_name == "marts"
 
 
 def test_one_asset_check_per_enforceable_target_and_dbt_tests_as_checks():
