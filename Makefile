@@ -34,6 +34,9 @@ demo: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@# dbt (inside sqlfluff's templater) retries a connection whose folder does not exist
+	@# instead of failing: make the folder first.
+	mkdir -p build
 	EDUWH_WAREHOUSE_PATH=$(CURDIR)/build/lint.duckdb $(BIN)/sqlfluff lint models
 
 test: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
