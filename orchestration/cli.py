@@ -30,20 +30,15 @@ def _run_job(verbose: bool = False) -> int:
     log_path = log_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     level = "DEBUG" if verbose else "INFO"
     run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
-    if verbose:
+    with contextlib.ExitStack() as stack:
+        if not verbose:
+            print(f"Running warehouse_job (full log: {log_path}) ...", flush=True)
+            log = stack.enter_context(log_path.open("w", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(log))
+            stack.enter_context(contextlib.redirect_stderr(log))
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config
         )
-    else:
-        print(f"Running warehouse_job (full log: {log_path}) ...", flush=True)
-        with (
-            log_path.open("w", encoding="utf-8") as log,
-            contextlib.redirect_stdout(log),
-            contextlib.redirect_stderr(log),
-        ):
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, run_config=run_config
-            )
     summary = summarise(result)
     print(summary.render())
     # A missed plan target is a finding about the region, not a failure of the build.

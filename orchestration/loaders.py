@@ -130,8 +130,6 @@ PERSONAL_COLUMNS = frozenset(
     }
 )
 
-LINEAGE_COLUMNS = ("_source_file", "_file_hash", "_row_number", "_loaded_at")
-
 
 class FileRefused(Exception):
     """The whole file cannot be loaded; the message is one plain sentence naming file and reason."""
