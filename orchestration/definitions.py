@@ -16,12 +16,13 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     Definitions,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
-    asset,
     define_asset_job,
+    multi_asset,
     multi_asset_check,
 )
 from dagster_dbt import (
@@ -33,7 +34,8 @@ from dagster_dbt import (
 )
 
 from expectations.catalogue import Target, enforceable_targets
-from orchestration.loaders import EXTRACTS, load_extract
+from orchestration.contracts import CONTRACTS
+from orchestration.loaders import load_landing, render_load_report
 from orchestration.settings import PROJECT_DIR, get_settings
 
 # Every asset that writes the DuckDB file runs in this pool; dagster.yaml limits it to one at a
@@ -46,48 +48,66 @@ if not dbt_project.manifest_path.exists():
     dbt_project.preparer.prepare(dbt_project)
 
 
-def _loader(extract: str):
-    @asset(
-        key=AssetKey(["raw", extract]),
-        group_name="raw",
-        pool=WRITER_POOL,
-        kinds={"duckdb", "python"},
-        description=f"Landing files of the '{extract}' extract loaded into raw.{extract}.",
-        retry_policy=RetryPolicy(max_retries=2, delay=5),
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey(["raw", name]),
+            group_name="raw",
+            kinds={"duckdb", "python"},
+            description=(
+                f"{c.label_zh}: landing files of the '{name}' extract, validated against its "
+                f"contract, current rows in raw.{name} (every version in raw.{name}_history)."
+            ),
+        )
+        for name, c in CONTRACTS.items()
+    ],
+    name="load_landing",
+    can_subset=True,
+    pool=WRITER_POOL,
+    retry_policy=RetryPolicy(max_retries=2, delay=5),
+)
+def load_landing_assets(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+    """One pass over the landing folder: schools first, because pupils and teachers are checked
+    against the schools of the same year; files no contract applies to are reported."""
+    settings = get_settings()
+    selected = [key.path[1] for key in context.selected_asset_keys]
+    everything = len(selected) == len(CONTRACTS)
+    run = load_landing(
+        settings.warehouse_path,
+        settings.landing_dir,
+        settings.require_pseudonym_key(),
+        extracts=None if everything else selected,
     )
-    def _load(context: AssetExecutionContext) -> MaterializeResult:
-        settings = get_settings()
-        report = load_extract(
-            settings.warehouse_path,
-            settings.landing_dir,
-            extract,
-            settings.require_pseudonym_key(),
-        )
-        results = report.files
-        for r in results:
-            if r.status == "refused":
-                context.log.error(r.message)
-        return MaterializeResult(
-            metadata={
-                "files": len(results),
-                "files_loaded": sum(r.status == "loaded" for r in results),
-                "files_unchanged": sum(r.status == "unchanged" for r in results),
-                "files_refused": sum(r.status == "refused" for r in results),
-                "rows_read": sum(r.rows_read for r in results),
-                "rows_loaded": sum(r.rows_loaded for r in results),
-                "rows_quarantined": sum(r.rows_quarantined for r in results),
-                "rows_in_warehouse": report.rows_in_warehouse,
-                "refusals": MetadataValue.md(
-                    "\n".join(f"- {r.message}" for r in results if r.status == "refused") or "none"
-                ),
-            }
-        )
-
-    _load.__name__ = f"raw_{extract}"
-    return _load
-
-
-loader_assets = [_loader(name) for name in EXTRACTS]
+    context.log.info("Load report:\n" + render_load_report(run))
+    for r in run.files:
+        if r.status == "refused":
+            context.log.error(r.message)
+    unattributed = run.for_extract("unknown")
+    for extract in (e for e in CONTRACTS if e in selected):
+        files = run.for_extract(extract)
+        metadata = {
+            "files": len(files),
+            "files_loaded": sum(r.status == "loaded" for r in files),
+            "files_unchanged": sum(r.status == "unchanged" for r in files),
+            "files_refused": sum(r.status == "refused" for r in files),
+            "rows_read": sum(r.rows_read for r in files),
+            "rows_loaded": sum(r.rows_loaded for r in files),
+            "rows_quarantined": sum(r.rows_quarantined for r in files),
+            "rows_in_warehouse": run.rows_in_warehouse[extract],
+            "file_results": MetadataValue.json(
+                [r.as_metadata() for r in files if r.status != "unchanged"]
+            ),
+            "refusals": MetadataValue.md(
+                "\n".join(f"- {r.message}" for r in files if r.status == "refused") or "none"
+            ),
+        }
+        if unattributed:
+            # Files in no extract's folder belong to no asset: reported once, on the first one.
+            metadata["files_without_extract"] = MetadataValue.json(
+                [r.as_metadata() for r in unattributed if r.status != "unchanged"]
+            )
+            unattributed = []
+        yield MaterializeResult(asset_key=AssetKey(["raw", extract]), metadata=metadata)
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -174,7 +194,7 @@ warehouse_job = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[*loader_assets, warehouse_dbt_assets],
+    assets=[load_landing_assets, warehouse_dbt_assets],
     asset_checks=[plan_target_checks],
     jobs=[warehouse_job],
     resources={

@@ -49,13 +49,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from orchestration.loaders import EXTRACTS as _EXTRACT_SPECS
+from orchestration.contracts import CONTRACTS
 
 __all__ = ["COLUMNS", "EXTRACTS", "SCENARIOS", "generate", "main"]
 
-# The files follow the extract contracts the loaders enforce: one definition of the columns.
-EXTRACTS = tuple(_EXTRACT_SPECS)
-COLUMNS: dict[str, tuple[str, ...]] = {name: spec.columns for name, spec in _EXTRACT_SPECS.items()}
+# The files follow the extract contracts the loaders enforce: one definition of the columns
+# (the required ones; optional columns such as a school's founding date are not generated).
+EXTRACTS = tuple(CONTRACTS)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(c.name for c in contract.required) for name, contract in CONTRACTS.items()
+}
 MISS_LUOYANG_PUBLIC_KG = "miss_luoyang_public_kindergarten_share"
 SCENARIOS: tuple[str, ...] = (MISS_LUOYANG_PUBLIC_KG,)
 MANIFEST_NAME = "_generator_manifest.json"

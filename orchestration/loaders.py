@@ -1,138 +1,59 @@
-"""Load landing files into the DuckDB `raw` schema, as received, with lineage.
+"""Load landing files into the DuckDB `raw` schema: validated, pseudonymised, versioned, audited.
 
-Each extract has a folder in the landing area (`<landing>/<extract>/*.csv`); every file becomes
-rows of `raw.<extract>` with every column as text plus `_source_file`, `_file_hash`,
-`_row_number` (1-based data row in the file) and `_loaded_at`. Typing happens in dbt staging, so
-a value the bureau typed wrongly is still visible in raw.
+Every file in `<landing>/<extract>/` is read (orchestration.readers), checked against its
+contract (orchestration.contracts, orchestration.validation) and then, in one transaction:
 
-Privacy is enforced here, before anything is written: columns that carry personal data (names,
-ID-card and phone numbers, addresses) are dropped, and pupil and teacher ids are replaced by a
-keyed hash (HMAC-SHA256), so the bureau's ids never reach DuckDB.
+- rows that break the contract go to `raw._quarantine` (file, row, column, value, reason code);
+- the other rows go to `raw.<extract>_history` with `_source_file`, `_file_hash`, `_row_number`
+  (the row as a spreadsheet shows it) and `_loaded_at`;
+- `raw._load_audit` gets one row per file version: rows read = rows loaded + rows quarantined;
+- the file supersedes the earlier file for the same extract, region and year, so the view
+  `raw.<extract>` shows current rows only while the history keeps every version.
+
+A file whose content was seen before changes nothing. A file that cannot be used at all (or has
+more bad rows than the threshold) is refused with one sentence and the other files still load.
+Personal data never reach DuckDB: personal columns are dropped by the reader and pupil and
+teacher ids are replaced by a keyed hash before the table is registered with DuckDB.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
+import json
+import os
+import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-
-@dataclass(frozen=True)
-class ExtractSpec:
-    name: str
-    columns: tuple[str, ...]
-    # bureau id column -> warehouse column holding its keyed hash
-    pseudonymise: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def warehouse_columns(self) -> list[str]:
-        return [self.pseudonymise.get(c, c) for c in self.columns]
-
-
-EXTRACTS: dict[str, ExtractSpec] = {
-    spec.name: spec
-    for spec in (
-        ExtractSpec(
-            "schools",
-            (
-                "year",
-                "school_code",
-                "school_name",
-                "region_code",
-                "school_type_code",
-                "sponsor",
-                "urban_rural_code",
-                "inclusive_kindergarten",
-                "classes",
-                "teaching_floor_area_m2",
-                "sports_ground_area_m2",
-                "equipment_value_yuan",
-                "multimedia_classrooms",
-            ),
-        ),
-        ExtractSpec(
-            "pupils",
-            (
-                "year",
-                "pupil_id",
-                "school_code",
-                "grade",
-                "class_id",
-                "birth_year",
-                "sex",
-                "migrant",
-                "left_behind",
-                "disabled",
-                "status",
-            ),
-            {"pupil_id": "pupil_key"},
-        ),
-        ExtractSpec(
-            "teachers",
-            (
-                "year",
-                "teacher_id",
-                "school_code",
-                "teaching_stage",
-                "staff_category",
-                "qualification",
-                "title",
-                "backbone_level",
-                "dual_qualified",
-                "subject_group",
-                "rotated",
-                "rotation_eligible",
-            ),
-            {"teacher_id": "teacher_key"},
-        ),
-        ExtractSpec("funding", ("year", "region_code", "item_code", "amount_yuan")),
-        ExtractSpec(
-            "population", ("year", "region_code", "age", "population", "disabled_population")
-        ),
-    )
-}
-
-# Column names that carry personal data in bureau exports; dropped whatever extract they are in.
-PERSONAL_COLUMNS = frozenset(
-    {
-        "name",
-        "pupil_name",
-        "student_name",
-        "teacher_name",
-        "姓名",
-        "学生姓名",
-        "教师姓名",
-        "id_card",
-        "id_card_number",
-        "id_number",
-        "身份证号",
-        "身份证件号",
-        "身份证号码",
-        "phone",
-        "phone_number",
-        "mobile",
-        "telephone",
-        "联系电话",
-        "手机号",
-        "手机号码",
-        "address",
-        "home_address",
-        "家庭住址",
-        "住址",
-    }
+from orchestration.contracts import CONTRACTS, ExtractContract, _seed_rows
+from orchestration.readers import (
+    MANIFEST_SUFFIX,
+    FileRefused,
+    ParsedFile,
+    read_file,
+    read_manifest,
+)
+from orchestration.validation import (
+    canonical_sql,
+    checks_sql,
+    normalise_sql,
+    prepare,
+    register_codes,
+    stored_value,
 )
 
-
-class FileRefused(Exception):
-    """The whole file cannot be loaded; the message is one plain sentence naming file and reason."""
+DEFAULT_MAX_QUARANTINE_SHARE = 0.05
+# `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
+IDENTITY_RE = re.compile(r"^(?P<extract>[a-z]+)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])")
+# Files that are not deliveries: hidden files, Excel lock files, generator and file manifests.
+IGNORED_PREFIXES = (".", "~$", "_")
 
 
 @dataclass
@@ -144,7 +65,29 @@ class FileLoadResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    blank_rows: int = 0
+    values_normalised: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
     message: str = ""
+    region_code: str | None = None
+    year: int | None = None
+    file_format: str | None = None
+    encoding: str | None = None
+    personal_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, [], {}, "")}
+
+
+@dataclass
+class LoadRun:
+    files: list[FileLoadResult]
+    rows_in_warehouse: dict[str, int]
+
+    def for_extract(self, extract: str) -> list[FileLoadResult]:
+        return [f for f in self.files if f.extract == extract]
 
 
 def file_sha256(path: Path) -> str:
@@ -155,176 +98,416 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def pseudonymise(values: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Array:
-    """Keyed hash of each id, computed once per distinct id (ids repeat across a file)."""
-    unique = pc.unique(values)
-    hashed = pa.array(
-        [
-            None if v is None else hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-            for v in unique.to_pylist()
-        ],
-        type=pa.string(),
-    )
-    return pc.take(hashed, pc.index_in(values, value_set=unique))
+def max_quarantine_share() -> float:
+    """Share of a file's rows that may be quarantined before the whole file is refused."""
+    text = os.environ.get("EDUWH_QUARANTINE_MAX_SHARE")
+    if not text:
+        return DEFAULT_MAX_QUARANTINE_SHARE
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise ValueError(f"EDUWH_QUARANTINE_MAX_SHARE must be between 0 and 1, not {text}")
+    return value
 
 
-def read_csv_as_text(path: Path, spec: ExtractSpec) -> pa.Table:
-    """Read a UTF-8 CSV with every column as text, refusing it when a required column is missing."""
-    try:
-        with path.open(encoding="utf-8-sig") as fh:
-            header = [c.strip() for c in fh.readline().rstrip("\r\n").split(",")]
-    except UnicodeDecodeError as exc:
-        raise FileRefused(f"{path}: not readable as UTF-8 text ({exc.reason}).") from exc
-    if header == [""]:
-        raise FileRefused(f"{path}: the file is empty (no header row).")
-    missing = [c for c in spec.columns if c not in header]
-    if missing:
-        raise FileRefused(
-            f"{path}: required column(s) {', '.join(missing)} missing for extract "
-            f"'{spec.name}' (found: {', '.join(header)})."
-        )
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise FileRefused(f"{path}: not a well-formed CSV file ({exc}).") from exc
-    return table
+@cache
+def _region_descendants() -> dict[str, list[str]]:
+    """Region code -> itself and every code below it, from the region reference seed."""
+    children: dict[str, list[str]] = {}
+    for r in _seed_rows("regions.csv"):
+        children.setdefault(r["parent_code"], []).append(r["region_code"])
+
+    def below(code: str) -> list[str]:
+        return [code, *(d for c in children.get(code, []) for d in below(c))]
+
+    return {r["region_code"]: below(r["region_code"]) for r in _seed_rows("regions.csv")}
 
 
-def prepare_table(table: pa.Table, spec: ExtractSpec, key: bytes) -> pa.Table:
-    """Drop personal and unknown columns, pseudonymise ids, keep the contract's column order."""
-    kept = [c for c in table.column_names if c not in PERSONAL_COLUMNS and c in spec.columns]
-    table = table.select(kept)
-    for id_column, key_column in spec.pseudonymise.items():
-        hashed = pseudonymise(table.column(id_column), key)
-        table = table.set_column(table.schema.get_field_index(id_column), key_column, hashed)
-    return table.select(spec.warehouse_columns)
+# ---------------------------------------------------------------- warehouse tables
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
-    for spec in EXTRACTS.values():
-        cols = ", ".join(f'"{c}" varchar' for c in spec.warehouse_columns)
-        con.execute(
-            f"create table if not exists raw.{spec.name} ({cols}, _source_file varchar, "
-            "_file_hash varchar, _row_number bigint, _loaded_at timestamp)"
+    legacy = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' "
+        "and table_type = 'BASE TABLE' and table_name in ('schools', 'pupils')"
+    ).fetchall()
+    if legacy:
+        raise RuntimeError(
+            "this warehouse has the raw layout of an earlier version (raw.schools is a table); "
+            "delete the warehouse file (make clean) and load again"
         )
     con.execute(
         """
         create table if not exists raw._load_audit (
             extract varchar, source_file varchar, file_hash varchar, status varchar,
-            rows_read bigint, rows_loaded bigint, rows_quarantined bigint, message varchar,
-            loaded_at timestamp
+            is_current boolean, superseded_by varchar, region_code varchar, year integer,
+            file_format varchar, encoding varchar, sheet varchar, header_row integer,
+            rows_read bigint, rows_loaded bigint, rows_quarantined bigint, blank_rows bigint,
+            values_normalised bigint, reasons varchar, personal_columns_dropped varchar,
+            columns_ignored varchar, message varchar, loaded_at timestamp
         )
         """
     )
+    con.execute(
+        """
+        create table if not exists raw._quarantine (
+            extract varchar, source_file varchar, file_hash varchar, row_number bigint,
+            column_name varchar, value varchar, reason_code varchar, quarantined_at timestamp
+        )
+        """
+    )
+    for contract in CONTRACTS.values():
+        cols = ", ".join(f'"{c}" varchar' for c in contract.warehouse_columns)
+        con.execute(
+            f"create table if not exists raw.{contract.name}_history ({cols}, "
+            "_source_file varchar, _file_hash varchar, _row_number bigint, _loaded_at timestamp)"
+        )
+        # The current version of every delivery; dbt reads these views.
+        con.execute(
+            f"create or replace view raw.{contract.name} as select * from "
+            f"raw.{contract.name}_history where _file_hash in (select file_hash from "
+            f"raw._load_audit where extract = '{contract.name}' and is_current)"
+        )
 
 
-def landing_files(landing_dir: Path, extract: str) -> list[Path]:
-    return sorted((landing_dir / extract).glob("*.csv"))
+# ---------------------------------------------------------------- the landing folder
 
 
-def _already_loaded(con: duckdb.DuckDBPyConnection, spec: ExtractSpec, name: str, digest: str):
-    row = con.execute(
-        "select count(*) from raw._load_audit where extract = ? and source_file = ? "
-        "and file_hash = ? and status = 'loaded'",
-        [spec.name, name, digest],
+@dataclass
+class LandingFile:
+    path: Path
+    extract: str | None  # None: not a known extract
+    manifest: dict
+    problem: str | None = None  # why the file cannot even be attributed
+
+
+def scan_landing(landing_dir: Path) -> list[LandingFile]:
+    """Every delivery in the landing folder, attributed to an extract by its folder (or its
+    manifest's `extract`)."""
+    found = []
+    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(landing_dir)
+        if any(part.startswith(IGNORED_PREFIXES) for part in rel.parts) or path.name.endswith(
+            MANIFEST_SUFFIX
+        ):
+            continue
+        try:
+            manifest = read_manifest(path)
+        except FileRefused as exc:
+            found.append(LandingFile(path, None, {}, str(exc)))
+            continue
+        extract = manifest.get("extract") or (rel.parts[0] if len(rel.parts) > 1 else None)
+        if extract not in CONTRACTS:
+            where = f"folder '{rel.parts[0]}'" if len(rel.parts) > 1 else "the landing root"
+            found.append(
+                LandingFile(
+                    path,
+                    None,
+                    manifest,
+                    f"{path}: unknown extract kind (in {where}); put it in one of the folders "
+                    f"{', '.join(CONTRACTS)} or name the extract in its manifest.",
+                )
+            )
+            continue
+        found.append(LandingFile(path, extract, manifest))
+    return found
+
+
+def _identity(path: Path, extract: str, manifest: dict) -> tuple[str | None, int | None]:
+    """(region, year) the file is for: from its manifest, else from its name."""
+    m = IDENTITY_RE.match(path.stem)
+    region = manifest.get("region_code") or (m.group("region") if m else None)
+    year = manifest.get("year") or (int(m.group("year")) if m else None)
+    if m and m.group("extract") != extract and "region_code" not in manifest:
+        region = year = None  # a name like schools_… in the pupils folder says nothing
+    if region is not None and str(region) not in _region_descendants():
+        raise FileRefused(f"{path}: region code {region} in its name or manifest is unknown.")
+    return (str(region) if region is not None else None), (int(year) if year else None)
+
+
+# ---------------------------------------------------------------- one file
+
+
+def _already_seen(con, extract: str, digest: str):
+    return con.execute(
+        "select source_file, status, message, loaded_at from raw._load_audit "
+        "where extract = ? and file_hash = ? order by loaded_at limit 1",
+        [extract, digest],
     ).fetchone()
-    return bool(row and row[0])
 
 
 def load_file(
-    con: duckdb.DuckDBPyConnection, spec: ExtractSpec, path: Path, key: bytes, landing_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    contract: ExtractContract,
+    lf: LandingFile,
+    key: bytes,
+    landing_dir: Path,
+    max_share: float,
 ) -> FileLoadResult:
-    """Load one file in one transaction: either all its rows replace the file's earlier rows, or
-    nothing changes."""
+    path = lf.path
     name = path.relative_to(landing_dir).as_posix()
     digest = file_sha256(path)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    result = FileLoadResult(spec.name, name, digest, "loaded")
-    if _already_loaded(con, spec, name, digest):
+    result = FileLoadResult(contract.name, name, digest, "loaded")
+    seen = _already_seen(con, contract.name, digest)
+    if seen:
         result.status = "unchanged"
-        result.message = "same content as the version already loaded"
-    else:
-        try:
-            table = prepare_table(read_csv_as_text(path, spec), spec, key)
-        except FileRefused as exc:
+        earlier = f" as {seen[0]}" if seen[0] != name else ""
+        result.message = (
+            f"same content as the file {seen[1]}{earlier} on {seen[3]:%Y-%m-%d %H:%M}"
+            + (f" ({seen[2]})" if seen[1] == "refused" else "")
+        )
+        return result
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        result.region_code, result.year = _identity(path, contract.name, lf.manifest)
+        parsed = read_file(path, contract, lf.manifest)
+    except FileRefused as exc:
+        result.status, result.message = "refused", str(exc)
+        _audit(con, result, None, now)
+        return result
+    _describe(result, parsed)
+    prepared = prepare(parsed.table, contract, key)
+    result.values_normalised = prepared.values_normalised
+
+    con.execute("begin transaction")
+    try:
+        con.register("incoming", prepared.table)
+        con.execute(normalise_sql(contract))
+        con.unregister("incoming")
+        if contract.school_reference:
+            con.execute(
+                "create or replace temp table _schools as select distinct school_code, "
+                "cast(year as bigint) as year from raw.schools"
+            )
+        regions = _region_descendants().get(result.region_code) if result.region_code else None
+        con.execute(
+            "create or replace temp table _issues as " + checks_sql(contract, result.year, regions)
+        )
+        _add_parse_issues(con, parsed)
+        issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
+        over = issue_rows > max_share * parsed.rows_read
+        if over:
             result.status = "refused"
-            result.message = str(exc)
-        else:
-            n = table.num_rows
-            table = table.append_column("_source_file", pa.array([name] * n, pa.string()))
-            table = table.append_column("_file_hash", pa.array([digest] * n, pa.string()))
-            table = table.append_column("_row_number", pa.array(range(1, n + 1), pa.int64()))
-            table = table.append_column("_loaded_at", pa.array([now] * n, pa.timestamp("us")))
-            con.execute("begin transaction")
-            try:
-                # A new version of the same file replaces its earlier rows (no duplicates).
-                con.execute(f"delete from raw.{spec.name} where _source_file = ?", [name])
-                con.register("incoming", table)
-                con.execute(f"insert into raw.{spec.name} by name select * from incoming")
-                con.unregister("incoming")
-                loaded = con.execute(
-                    f"select count(*) from raw.{spec.name} where _source_file = ?", [name]
-                ).fetchone()[0]
-                result.rows_read = n
-                result.rows_loaded = loaded
-                if loaded != n:
-                    raise RuntimeError(f"{name}: read {n} rows but {loaded} reached the table")
-                _audit(con, result, now)
-                con.execute("commit")
-            except Exception:
-                con.execute("rollback")
-                raise
-            return result
-    _audit(con, result, now)
+            result.message = (
+                f"{path}: {issue_rows:,} of {parsed.rows_read:,} rows "
+                f"({issue_rows / parsed.rows_read:.1%}) break the contract, more than the "
+                f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
+            )
+            con.execute(
+                "insert into _issues select _row_number, null, null, 'file_over_threshold' "
+                "from _n where _row_number not in (select _row_number from _issues)"
+            )
+        _store_quarantine(con, result, now)
+        if not over:
+            _insert_rows(con, contract, result, now)
+            result.superseded = _supersede(con, result)
+        result.rows_loaded = 0 if over else parsed.rows_read - issue_rows
+        result.rows_quarantined = parsed.rows_read - result.rows_loaded
+        result.reasons = dict(
+            con.execute(
+                "select reason_code, count(distinct _row_number) from _issues group by 1 "
+                "order by 2 desc, 1"
+            ).fetchall()
+        )
+        loaded = con.execute(
+            f"select count(*) from raw.{contract.name}_history where _file_hash = ?", [digest]
+        ).fetchone()[0]
+        if loaded != result.rows_loaded or result.rows_read != (
+            result.rows_loaded + result.rows_quarantined
+        ):
+            raise RuntimeError(
+                f"{name}: read {result.rows_read} rows, stored {loaded}, quarantined "
+                f"{result.rows_quarantined}: the counts do not add up; nothing was loaded"
+            )
+        _audit(con, result, parsed, now)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
     return result
 
 
-def _audit(con: duckdb.DuckDBPyConnection, r: FileLoadResult, now: datetime) -> None:
+def _describe(result: FileLoadResult, parsed: ParsedFile) -> None:
+    result.rows_read = parsed.rows_read
+    result.blank_rows = parsed.blank_rows
+    result.file_format = parsed.file_format
+    result.encoding = parsed.encoding
+    result.personal_columns = parsed.personal_columns
+    result.ignored_columns = parsed.ignored_columns
+
+
+def _add_parse_issues(con, parsed: ParsedFile) -> None:
+    if parsed.issues:
+        con.executemany(
+            "insert into _issues values (?, ?, ?, ?)",
+            [(i.row_number, i.column_name, i.value, i.reason_code) for i in parsed.issues],
+        )
+
+
+def _store_quarantine(con, result: FileLoadResult, now: datetime) -> None:
+    rows = con.execute(
+        "select _row_number, column_name, value, reason_code from _issues "
+        "order by _row_number, column_name, reason_code"
+    ).fetchall()
+    if not rows:
+        return
+    table = pa.table(
+        {
+            "extract": [result.extract] * len(rows),
+            "source_file": [result.source_file] * len(rows),
+            "file_hash": [result.file_hash] * len(rows),
+            "row_number": pa.array([r[0] for r in rows], pa.int64()),
+            "column_name": [r[1] for r in rows],
+            "value": [stored_value(r[2]) for r in rows],
+            "reason_code": [r[3] for r in rows],
+            "quarantined_at": pa.array([now] * len(rows), pa.timestamp("us")),
+        }
+    )
+    con.register("quarantined", table)
+    con.execute("insert into raw._quarantine by name select * from quarantined")
+    con.unregister("quarantined")
+
+
+def _insert_rows(con, contract: ExtractContract, result: FileLoadResult, now: datetime) -> None:
+    cols = ", ".join(f'"{c}"' for c in contract.warehouse_columns)
+    values = ", ".join(canonical_sql(c) for c in contract.columns)
     con.execute(
-        "insert into raw._load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into raw.{contract.name}_history ({cols}, _source_file, _file_hash, "
+        f"_row_number, _loaded_at) select {values}, ?, ?, _row_number, ? from _n "
+        "where _row_number not in (select _row_number from _issues) order by _row_number",
+        [result.source_file, result.file_hash, now],
+    )
+
+
+def _supersede(con, result: FileLoadResult) -> list[str]:
+    """Earlier current versions of the same delivery stop being current: the same extract,
+    region and year, or (when the name says neither) the same file name."""
+    if result.region_code is not None and result.year is not None:
+        where, params = "region_code = ? and year = ?", [result.region_code, result.year]
+    else:
+        where, params = "source_file = ?", [result.source_file]
+    earlier = con.execute(
+        f"select source_file from raw._load_audit where extract = ? and is_current and {where}",
+        [result.extract, *params],
+    ).fetchall()
+    con.execute(
+        f"update raw._load_audit set is_current = false, superseded_by = ? "
+        f"where extract = ? and is_current and {where}",
+        [result.source_file, result.extract, *params],
+    )
+    return [r[0] for r in earlier]
+
+
+def _audit(con, r: FileLoadResult, parsed: ParsedFile | None, now: datetime) -> None:
+    con.execute(
+        "insert into raw._load_audit values "
+        "(?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             r.extract,
             r.source_file,
             r.file_hash,
             r.status,
+            r.status == "loaded",
+            r.region_code,
+            r.year,
+            r.file_format,
+            r.encoding,
+            parsed.sheet if parsed else None,
+            parsed.header_row if parsed else None,
             r.rows_read,
             r.rows_loaded,
             r.rows_quarantined,
-            r.message,
+            r.blank_rows,
+            r.values_normalised,
+            json.dumps(r.reasons, ensure_ascii=False) if r.reasons else None,
+            ", ".join(r.personal_columns) or None,
+            ", ".join(r.ignored_columns) or None,
+            r.message or None,
             now,
         ],
     )
 
 
-@dataclass
-class ExtractLoadReport:
-    extract: str
-    files: list[FileLoadResult]
-    rows_in_warehouse: int
+# ---------------------------------------------------------------- a whole run
 
 
-def load_extract(
+def load_landing(
     warehouse_path: Path,
     landing_dir: Path,
-    extract: str,
     key: bytes,
-    files: Iterable[Path] | None = None,
-) -> ExtractLoadReport:
-    """Load every landing file of one extract; a refused file does not stop the others."""
-    spec = EXTRACTS[extract]
+    extracts: Iterable[str] | None = None,
+    max_share: float | None = None,
+) -> LoadRun:
+    """Load the landing folder (or the named extracts of it). Schools load first, because
+    pupils and teachers are checked against the schools of the same year."""
+    wanted = list(CONTRACTS) if extracts is None else [e for e in CONTRACTS if e in set(extracts)]
+    share = max_quarantine_share() if max_share is None else max_share
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    paths = list(files) if files is not None else landing_files(landing_dir, extract)
+    scanned = scan_landing(landing_dir) if landing_dir.exists() else []
+    results: list[FileLoadResult] = []
     with duckdb.connect(str(warehouse_path)) as con:
         ensure_raw_tables(con)
-        results = [load_file(con, spec, p, key, landing_dir) for p in paths]
-        total = con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
-    return ExtractLoadReport(extract, results, total)
+        register_codes(con)
+        if extracts is None:
+            for lf in (f for f in scanned if f.extract is None):
+                results.append(_unattributed(con, lf, landing_dir))
+        for extract in wanted:
+            contract = CONTRACTS[extract]
+            for lf in (f for f in scanned if f.extract == extract):
+                results.append(load_file(con, contract, lf, key, landing_dir, share))
+        counts = {e: con.execute(f"select count(*) from raw.{e}").fetchone()[0] for e in wanted}
+    return LoadRun(results, counts)
+
+
+def _unattributed(con, lf: LandingFile, landing_dir: Path) -> FileLoadResult:
+    """A file no contract applies to: reported (once per content) and never loaded."""
+    name = lf.path.relative_to(landing_dir).as_posix()
+    digest = file_sha256(lf.path)
+    result = FileLoadResult("unknown", name, digest, "refused", message=lf.problem or "")
+    seen = _already_seen(con, "unknown", digest)
+    if seen:
+        result.status = "unchanged"
+        result.message = f"same content as the file refused on {seen[3]:%Y-%m-%d %H:%M} ({seen[2]})"
+        return result
+    _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+    return result
+
+
+# ---------------------------------------------------------------- the operator's printout
+
+
+def render_load_report(run: LoadRun, landing_dir: Path | None = None) -> str:
+    """Per file: rows read / loaded / quarantined, or refused with the reason; reasons grouped."""
+    lines = [f"  {'file':<46}{'status':>10}{'read':>11}{'loaded':>11}{'quarantined':>13}  reasons"]
+    unchanged = Counter(f.extract for f in run.files if f.status == "unchanged")
+    for f in run.files:
+        if f.status == "unchanged":
+            continue
+        reasons = ", ".join(f"{code} {n:,}" for code, n in f.reasons.items())
+        lines.append(
+            f"  {f.source_file:<46}{f.status:>10}{f.rows_read:>11,}{f.rows_loaded:>11,}"
+            f"{f.rows_quarantined:>13,}  {reasons}"
+        )
+        notes = []
+        if f.status == "refused":
+            notes.append(f.message)
+        if f.personal_columns:
+            notes.append(f"personal columns dropped: {', '.join(f.personal_columns)}")
+        if f.ignored_columns:
+            notes.append(f"columns not in the contract, ignored: {', '.join(f.ignored_columns)}")
+        if f.blank_rows:
+            notes.append(f"blank rows skipped: {f.blank_rows:,}")
+        if f.superseded:
+            notes.append(f"supersedes {', '.join(f.superseded)}")
+        lines += [f"      {n}" for n in notes]
+    for extract, n in sorted(unchanged.items()):
+        lines.append(f"  {extract}: {n} file(s) unchanged since they were loaded")
+    totals = Counter()
+    for f in run.files:
+        totals.update(f.reasons)
+    if totals:
+        lines.append(
+            "  Quarantine reasons, all files: "
+            + ", ".join(f"{code} {n:,}" for code, n in totals.most_common())
+        )
+    return "\n".join(lines)

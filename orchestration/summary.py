@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from expectations.catalogue import enforceable_targets
+from orchestration.loaders import FileLoadResult, LoadRun, render_load_report
 
 
 @dataclass
 class RunSummary:
     success: bool
     extracts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # files loaded or refused by this run (unchanged files are only counted)
+    files: list[FileLoadResult] = field(default_factory=list)
     models_built: int = 0
     dbt_tests_passed: int = 0
     dbt_tests_failed: list[str] = field(default_factory=list)
@@ -25,15 +28,18 @@ class RunSummary:
     def render(self) -> str:
         lines = [f"Run {'succeeded' if self.success else 'FAILED'}", "", "Rows per extract:"]
         lines.append(
-            f"  {'extract':<11}{'files':>6}{'read':>11}{'loaded':>11}"
+            f"  {'extract':<11}{'files':>6}{'unchanged':>10}{'read':>11}{'loaded':>11}"
             f"{'quarantined':>13}{'refused files':>15}{'in warehouse':>14}"
         )
         for name, m in sorted(self.extracts.items()):
             lines.append(
-                f"  {name:<11}{m['files']:>6}{m['rows_read']:>11,}{m['rows_loaded']:>11,}"
-                f"{m['rows_quarantined']:>13,}{m['files_refused']:>15}"
+                f"  {name:<11}{m['files']:>6}{m['files_unchanged']:>10}{m['rows_read']:>11,}"
+                f"{m['rows_loaded']:>11,}{m['rows_quarantined']:>13,}{m['files_refused']:>15}"
                 f"{m['rows_in_warehouse']:>14,}"
             )
+        if self.files:
+            lines += ["", "Files loaded or refused in this run:"]
+            lines.append(render_load_report(LoadRun(self.files, {})))
         lines += [
             "",
             f"dbt models and seeds built: {self.models_built}",
@@ -67,7 +73,10 @@ def summarise(result) -> RunSummary:
         mat = event.materialization
         path = mat.asset_key.path
         if path[0] == "raw" and len(path) == 2:
-            summary.extracts[path[1]] = {k: _plain(v) for k, v in mat.metadata.items()}
+            meta = {k: _plain(v) for k, v in mat.metadata.items()}
+            for key in ("files_without_extract", "file_results"):
+                summary.files += [FileLoadResult(**f) for f in meta.pop(key, [])]
+            summary.extracts[path[1]] = meta
         else:
             built.add(mat.asset_key)
     summary.models_built = len(built)

@@ -3,7 +3,8 @@
 import duckdb
 import pytest
 
-from orchestration.loaders import EXTRACTS, load_extract
+from orchestration.contracts import CONTRACTS
+from orchestration.loaders import load_landing
 
 PUPIL_HEADER = (
     "year,pupil_id,school_code,grade,class_id,birth_year,sex,migrant,left_behind,disabled,status"
@@ -14,6 +15,16 @@ def write(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def schools_file(landing, year=2020):
+    header = (
+        "year,school_code,school_name,region_code,school_type_code,sponsor,urban_rural_code,"
+        "inclusive_kindergarten,classes,teaching_floor_area_m2,sports_ground_area_m2,"
+        "equipment_value_yuan,multimedia_classrooms"
+    )
+    row = f"{year},1141000001,卧龙区示范幼儿园,411303,111,public,111,1,9,1800,1200,300000,3"
+    return write(landing / "schools" / f"schools_411303_{year}.csv", f"{header}\n{row}\n")
 
 
 def pupils_file(landing, name="pupils_411303_2020.csv", extra_header="", extra_value=""):
@@ -28,9 +39,11 @@ def pupils_file(landing, name="pupils_411303_2020.csv", extra_header="", extra_v
 def test_rows_land_with_lineage_and_pseudonymised_ids(tmp_path):
     landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
     pupils_file(landing, extra_header=",姓名,身份证号", extra_value=",张三,410303201701010011")
-    report = load_extract(wh, landing, "pupils", b"k1")
-    (r,) = report.files
+    schools_file(landing)
+    report = load_landing(wh, landing, b"k1")
+    r = report.for_extract("pupils")[0]
     assert (r.status, r.rows_read, r.rows_loaded) == ("loaded", 3, 3)
+    assert r.personal_columns == ["姓名", "身份证号"]
     with duckdb.connect(str(wh), read_only=True) as con:
         cols = [c[0] for c in con.execute("describe raw.pupils").fetchall()]
         rows = con.execute(
@@ -38,7 +51,7 @@ def test_rows_land_with_lineage_and_pseudonymised_ids(tmp_path):
         ).fetchall()
         dump = str(con.execute("select * from raw.pupils").fetchall())
     assert "pupil_id" not in cols and "姓名" not in cols and "身份证号" not in cols
-    assert [r[1:] for r in rows] == [("pupils/pupils_411303_2020.csv", i) for i in (1, 2, 3)]
+    assert [r[1:] for r in rows] == [("pupils/pupils_411303_2020.csv", i) for i in (2, 3, 4)]
     assert "ID-0001" not in dump and "张三" not in dump and "410303201701010011" not in dump
     keys = [r[0] for r in rows]
     assert len(set(keys)) == 3 and all(len(k) == 32 for k in keys)
@@ -46,10 +59,11 @@ def test_rows_land_with_lineage_and_pseudonymised_ids(tmp_path):
 
 def test_same_id_same_key_and_key_depends_on_secret(tmp_path):
     landing = tmp_path / "landing"
+    schools_file(landing)
     pupils_file(landing)
-    load_extract(tmp_path / "a.duckdb", landing, "pupils", b"secret-a")
-    load_extract(tmp_path / "b.duckdb", landing, "pupils", b"secret-b")
-    load_extract(tmp_path / "c.duckdb", landing, "pupils", b"secret-a")
+    load_landing(tmp_path / "a.duckdb", landing, b"secret-a")
+    load_landing(tmp_path / "b.duckdb", landing, b"secret-b")
+    load_landing(tmp_path / "c.duckdb", landing, b"secret-a")
 
     def keys(db):
         with duckdb.connect(str(tmp_path / db), read_only=True) as con:
@@ -63,28 +77,34 @@ def test_same_id_same_key_and_key_depends_on_secret(tmp_path):
 
 def test_loading_the_same_file_twice_changes_nothing_and_a_new_version_replaces(tmp_path):
     landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    schools_file(landing)
     path = pupils_file(landing)
-    load_extract(wh, landing, "pupils", b"k")
-    (again,) = load_extract(wh, landing, "pupils", b"k").files
-    assert again.status == "unchanged"
+    load_landing(wh, landing, b"k")
+    again = load_landing(wh, landing, b"k")
+    assert {f.status for f in again.files} == {"unchanged"}
     # the bureau corrects the file: one row fewer
     path.write_text("\n".join(path.read_text().splitlines()[:-1]) + "\n", encoding="utf-8")
-    report = load_extract(wh, landing, "pupils", b"k")
-    assert report.files[0].status == "loaded"
-    assert report.rows_in_warehouse == 2
+    report = load_landing(wh, landing, b"k")
+    (pupils,) = report.for_extract("pupils")
+    assert (pupils.status, pupils.superseded) == ("loaded", ["pupils/pupils_411303_2020.csv"])
+    assert report.rows_in_warehouse["pupils"] == 2
+    with duckdb.connect(str(wh), read_only=True) as con:
+        # the first version's 3 rows stay in history
+        assert con.execute("select count(*) from raw.pupils_history").fetchone() == (5,)
 
 
 def test_a_file_missing_a_required_column_is_refused_and_others_still_load(tmp_path):
     landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
-    pupils_file(landing, name="pupils_411303_2021.csv")
-    bad = write(landing / "pupils" / "pupils_411303_2020.csv", "year,pupil_id\n2020,A\n")
-    report = load_extract(wh, landing, "pupils", b"k")
+    schools_file(landing)
+    pupils_file(landing, name="pupils_411303_2020.csv")
+    bad = write(landing / "pupils" / "pupils_411303_2021.csv", "year,pupil_id\n2021,A\n")
+    report = load_landing(wh, landing, b"k")
     by_file = {r.source_file: r for r in report.files}
-    refused = by_file["pupils/pupils_411303_2020.csv"]
+    refused = by_file["pupils/pupils_411303_2021.csv"]
     assert refused.status == "refused"
     assert str(bad) in refused.message and "school_code" in refused.message
-    assert by_file["pupils/pupils_411303_2021.csv"].rows_loaded == 3
-    assert report.rows_in_warehouse == 3
+    assert by_file["pupils/pupils_411303_2020.csv"].rows_loaded == 3
+    assert report.rows_in_warehouse["pupils"] == 3
 
 
 def test_without_a_key_outside_demo_mode_loading_stops_with_a_clear_error(monkeypatch):
@@ -97,6 +117,7 @@ def test_without_a_key_outside_demo_mode_loading_stops_with_a_clear_error(monkey
 
 
 def test_every_extract_contract_names_its_columns():
-    assert set(EXTRACTS) == {"schools", "pupils", "teachers", "funding", "population"}
-    assert EXTRACTS["pupils"].warehouse_columns.count("pupil_key") == 1
-    assert "teacher_key" in EXTRACTS["teachers"].warehouse_columns
+    assert set(CONTRACTS) == {"schools", "pupils", "teachers", "funding", "population"}
+    assert CONTRACTS["pupils"].warehouse_columns.count("pupil_key") == 1
+    assert "pupil_id" not in CONTRACTS["pupils"].warehouse_columns
+    assert "teacher_key" in CONTRACTS["teachers"].warehouse_columns
