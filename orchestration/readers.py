@@ -161,7 +161,7 @@ def find_header(rows: list[list[str | None]], contract: ExtractContract, path: P
         found = {index[h] for h in (_norm(c) for c in cells) if h in index}
         if required <= found:
             return _map_header(i, cells, contract, path)
-        if best is None or len(found) > len(best[1]):
+        if best is None or len(found) > best[1]:
             best = (i, len(found), found)
     if best is None or best[1] < 2:
         raise FileRefused(
