@@ -57,6 +57,10 @@ def _generate(args: argparse.Namespace) -> None:
     if args.seed is not None:
         kwargs["seed"] = args.seed
     manifest = generate(out, **kwargs)
+    if args.delivery == "bureau":
+        from orchestration.delivery import as_bureau_exports
+
+        manifest = as_bureau_exports(out, **({"seed": args.seed} if args.seed is not None else {}))
     by_extract: dict[str, list[int]] = {}
     for f in manifest["files"]:
         by_extract.setdefault(f["extract"], []).append(f["rows"])
@@ -106,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
             help="size of 洛阳市's counties relative to real (卧龙区 is always full)",
         )
         p.add_argument("--scenario", default=None, help="a named deviation, for tests")
+        p.add_argument(
+            "--delivery",
+            choices=("bureau", "plain"),
+            default="bureau",
+            help="bureau: some files as GB18030 with Chinese headers and personal columns, "
+            "XLSX, Parquet, three defective rows (default); plain: UTF-8 CSV only",
+        )
     load = sub.add_parser(
         "load", help="load the landing folder into raw and print the per-file report (no dbt)"
     )

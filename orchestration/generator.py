@@ -54,10 +54,12 @@ from orchestration.contracts import CONTRACTS
 __all__ = ["COLUMNS", "EXTRACTS", "SCENARIOS", "generate", "main"]
 
 # The files follow the extract contracts the loaders enforce: one definition of the columns
-# (the required ones; optional columns such as a school's founding date are not generated).
+# (the required ones and the optional ones simulated here; a school's founding date is not).
 EXTRACTS = tuple(CONTRACTS)
+GENERATED_OPTIONAL = frozenset({"class_id"})
 COLUMNS: dict[str, tuple[str, ...]] = {
-    name: tuple(c.name for c in contract.required) for name, contract in CONTRACTS.items()
+    name: tuple(c.name for c in contract.columns if c.required or c.name in GENERATED_OPTIONAL)
+    for name, contract in CONTRACTS.items()
 }
 MISS_LUOYANG_PUBLIC_KG = "miss_luoyang_public_kindergarten_share"
 SCENARIOS: tuple[str, ...] = (MISS_LUOYANG_PUBLIC_KG,)

@@ -41,7 +41,7 @@ ID_CARD_RE = (
     r"(^|[^0-9A-Za-z])[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
     r"[0-9]{3}[0-9Xx]($|[^0-9A-Za-z])"
 )
-PHONE_RE = r"(^|[^0-9])(\+?86[- ]?)?1[3-9][0-9]{9}($|[^0-9])"
+PHONE_RE = r"(^|[^0-9A-Za-z])(\+?86[- ]?)?1[3-9][0-9]{9}($|[^0-9A-Za-z])"
 CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 FORMULA_RE = "^[=+@-]"
 
@@ -257,10 +257,8 @@ def _duplicate_checks(contract: ExtractContract) -> list[str]:
         f"from _n where {not_null})"
     )
     return [
-        f"select _row_number, {_lit(first_key)}, v, 'duplicate_row' from {ranked} "
-        "where copy_no > 1",
-        f"select _row_number, {_lit(first_key)}, v, 'conflicting_key' from {ranked} "
-        "where copy_no = 1 and key_rows > same_rows",
+        f"select _row_number, {_lit(first_key)}, v, case when copy_no > 1 then 'duplicate_row' "
+        f"else 'conflicting_key' end from {ranked} where copy_no > 1 or key_rows > same_rows"
     ]
 
 

@@ -1,6 +1,9 @@
 """The whole job, end to end, on a reduced-scale dataset (卧龙区 at full size, 洛阳市's counties
-at 3 %): what the generator wrote is what the warehouse holds, 卧龙区's 2020 totals equal the
-figures its plan published, and a region made to miss one target fails exactly that check."""
+at 3 %) delivered the way bureaus deliver (GB18030 with Chinese headers and personal columns,
+XLSX, Parquet, a few defective rows): what the generator wrote is what the warehouse holds or
+quarantines, no personal data reach it, loading again changes nothing, 卧龙区's 2020 totals
+equal the figures its plan published, and a region made to miss one target fails exactly that
+check."""
 
 from __future__ import annotations
 
@@ -9,7 +12,11 @@ import pytest
 from dagster import DagsterInstance
 
 from expectations.catalogue import enforceable_targets
+from orchestration.delivery import as_bureau_exports
 from orchestration.generator import generate
+from orchestration.loaders import load_landing
+from orchestration.privacy import scan_warehouse
+from orchestration.settings import DEMO_PSEUDONYM_KEY
 from orchestration.summary import summarise
 
 LUOYANG_SCALE = 0.03
@@ -36,7 +43,8 @@ PUBLISHED_2020 = {
 
 def run_pipeline(root, scenario=None):
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
-    manifest = generate(landing, luoyang_scale=LUOYANG_SCALE, scenario=scenario)
+    generate(landing, luoyang_scale=LUOYANG_SCALE, scenario=scenario)
+    manifest = as_bureau_exports(landing)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("EDUWH_LANDING_DIR", str(landing))
         mp.setenv("EDUWH_WAREHOUSE_PATH", str(warehouse))
@@ -45,7 +53,7 @@ def run_pipeline(root, scenario=None):
 
         job = defs.resolve_job_def("warehouse_job")
         result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
-    return manifest, warehouse, result
+    return manifest, warehouse, result, landing
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +74,12 @@ def query(warehouse, sql):
 
 
 def test_the_job_succeeds(baseline_run):
-    _, _, result = baseline_run
+    _, _, result, _ = baseline_run
     assert result.success
 
 
 def test_warehouse_holds_every_generated_row(baseline_run):
-    manifest, warehouse, _ = baseline_run
+    manifest, warehouse, _, _ = baseline_run
     generated: dict[str, int] = {}
     for f in manifest["files"]:
         generated[f["extract"]] = generated.get(f["extract"], 0) + f["rows"]
@@ -88,8 +96,69 @@ def test_warehouse_holds_every_generated_row(baseline_run):
     assert schools == generated["schools"]
 
 
+def test_defective_rows_are_quarantined_and_every_file_adds_up(baseline_run):
+    manifest, warehouse, _, _ = baseline_run
+    defects = {f["path"]: f["defect_rows"] for f in manifest["files"] if f["defect_rows"]}
+    assert sum(defects.values()) == 3
+    quarantined = dict(
+        query(
+            warehouse,
+            "select source_file, count(distinct row_number) from raw._quarantine group by 1",
+        )
+    )
+    assert quarantined == defects
+    reasons = query(
+        warehouse, "select reason_code, count(*) from raw._quarantine group by 1 order by 1"
+    )
+    assert reasons == [("duplicate_row", 2), ("unknown_school", 1)]
+    audit = query(
+        warehouse,
+        "select source_file, status, rows_read, rows_loaded, rows_quarantined "
+        "from raw._load_audit order by 1",
+    )
+    assert [a[0] for a in audit] == sorted(f["path"] for f in manifest["files"])
+    for name, status, read, loaded, held in audit:
+        assert status == "loaded" and read == loaded + held, name
+
+
+def test_no_personal_data_anywhere_in_the_warehouse(baseline_run):
+    manifest, warehouse, _, landing = baseline_run
+    # the extracts did carry names, ID-card and phone numbers ...
+    wolong = (landing / "pupils" / "pupils_411303_2020.csv").read_bytes().decode("gb18030")
+    assert "姓名" in wolong.splitlines()[0] and "身份证号" in wolong.splitlines()[0]
+    # ... and none of it, nor any bureau pupil or teacher id, reached any table
+    findings, scanned = scan_warehouse(warehouse)
+    assert scanned > 100
+    assert [str(f) for f in findings] == []
+    first_pupil_id = wolong.splitlines()[1].split(",")[1]
+    assert query(
+        warehouse, f"select count(*) from raw.pupils_history where pupil_key = '{first_pupil_id}'"
+    ) == [(0,)]
+
+
+def _fingerprint(warehouse):
+    """Row count and an order-independent hash of every table in the warehouse."""
+    tables = query(
+        warehouse,
+        "select table_schema, table_name from information_schema.tables "
+        "where table_type = 'BASE TABLE' order by 1, 2",
+    )
+    return {
+        f"{s}.{t}": query(warehouse, f'select count(*), sum(hash(x)) from "{s}"."{t}" x')[0]
+        for s, t in tables
+    }
+
+
+def test_loading_the_same_landing_folder_again_leaves_every_table_identical(baseline_run):
+    _, warehouse, _, landing = baseline_run
+    before = _fingerprint(warehouse)
+    run = load_landing(warehouse, landing, DEMO_PSEUDONYM_KEY.encode())
+    assert {f.status for f in run.files} == {"unchanged"}
+    assert _fingerprint(warehouse) == before
+
+
 def test_wolong_2020_totals_equal_the_published_baseline(baseline_run):
-    _, warehouse, _ = baseline_run
+    _, warehouse, _, _ = baseline_run
     schools = dict(
         query(
             warehouse,
@@ -139,7 +208,7 @@ def test_wolong_2020_totals_equal_the_published_baseline(baseline_run):
 
 
 def test_city_indicator_is_recomputed_from_county_parts(baseline_run):
-    _, warehouse, _ = baseline_run
+    _, warehouse, _, _ = baseline_run
     ((city_value, num, den, complete),) = query(
         warehouse,
         "select value, numerator, denominator, is_complete_coverage "
@@ -157,7 +226,7 @@ def test_city_indicator_is_recomputed_from_county_parts(baseline_run):
 
 
 def test_all_enforceable_targets_pass_on_the_baseline_data(baseline_run):
-    _, _, result = baseline_run
+    _, _, result, _ = baseline_run
     summary = summarise(result)
     assert {t["check"] for t in summary.targets} == {t.target_id for t in enforceable_targets()}
     assert summary.targets_failed == []
@@ -165,7 +234,7 @@ def test_all_enforceable_targets_pass_on_the_baseline_data(baseline_run):
 
 
 def test_a_region_that_misses_one_target_fails_exactly_that_check(missed_run):
-    _, _, result = missed_run
+    _, _, result, _ = missed_run
     assert result.success  # a missed target is a finding, not a broken build
     summary = summarise(result)
     failed = summary.targets_failed
