@@ -9,7 +9,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export EDUWH_LANDING_DIR ?= $(CURDIR)/data/landing
 export EDUWH_WAREHOUSE_PATH ?= $(CURDIR)/build/warehouse.duckdb
 
-.PHONY: install demo test lint dev clean
+.PHONY: install demo test lint dev clean docs load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ target/manifest.json: $(STAMP) dbt_project.yml $(wildcard models/*/*.sql models/
 
 demo: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
 	EDUWH_DEMO=1 $(BIN)/eduwh demo
+
+# Load only (no dbt): the per-file report of what was loaded, quarantined and refused.
+load: install
+	$(BIN)/eduwh load
+
+# The contract page is generated from orchestration/contracts.py; a test fails when it is stale.
+docs: install
+	$(BIN)/python -m orchestration.contracts > docs/extract_contracts.md
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Operator commands: `eduwh generate`, `eduwh run`, `eduwh demo`."""
+"""Operator commands: `eduwh generate`, `eduwh load`, `eduwh run`, `eduwh demo`."""
 
 from __future__ import annotations
 
@@ -139,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             os.environ["EDUWH_LANDING_DIR"] = str(Path(args.out).resolve())
         _generate(args)
+        from orchestration.settings import get_settings
+
+        # The demo starts from an empty warehouse, as a new deployment would: the loads it shows
+        # are first loads, and a warehouse of an earlier layout cannot get in the way.
+        warehouse = get_settings().warehouse_path
+        for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+            stale.unlink(missing_ok=True)
         return _run_job(args.verbose)
     return _run_job(args.verbose)
 
