@@ -24,6 +24,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -41,11 +42,12 @@ from orchestration.readers import (
     read_manifest,
 )
 from orchestration.validation import (
+    Prepared,
     canonical_sql,
     checks_sql,
     normalise_sql,
     prepare,
-    register_codes,
+    redact_personal_values_sql,
     stored_value,
 )
 
@@ -236,19 +238,15 @@ def _already_seen(con, extract: str, digest: str):
     ).fetchone()
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection,
-    contract: ExtractContract,
-    lf: LandingFile,
-    key: bytes,
-    landing_dir: Path,
-    max_share: float,
+def _triage(
+    con, extract: str, lf: LandingFile, landing_dir: Path, batch: dict[str, str]
 ) -> FileLoadResult:
-    path = lf.path
-    name = path.relative_to(landing_dir).as_posix()
-    digest = file_sha256(path)
-    result = FileLoadResult(contract.name, name, digest, "loaded")
-    seen = _already_seen(con, contract.name, digest)
+    """The file's result so far: `unchanged` if its content was seen before (in an earlier run
+    or earlier in this one), else `loaded` pending the read."""
+    name = lf.path.relative_to(landing_dir).as_posix()
+    digest = file_sha256(lf.path)
+    result = FileLoadResult(extract, name, digest, "loaded")
+    seen = _already_seen(con, extract, digest)
     if seen:
         result.status = "unchanged"
         earlier = f" as {seen[0]}" if seen[0] != name else ""
@@ -256,34 +254,55 @@ def load_file(
             f"same content as the file {seen[1]}{earlier} on {seen[3]:%Y-%m-%d %H:%M}"
             + (f" ({seen[2]})" if seen[1] == "refused" else "")
         )
-        return result
-    now = datetime.now(UTC).replace(tzinfo=None)
-    try:
-        result.region_code, result.year = _identity(path, contract.name, lf.manifest)
-        parsed = read_file(path, contract, lf.manifest)
-    except FileRefused as exc:
-        result.status, result.message = "refused", str(exc)
-        _audit(con, result, None, now)
-        return result
-    _describe(result, parsed)
-    prepared = prepare(parsed.table, contract, key)
-    result.values_normalised = prepared.values_normalised
+    elif digest in batch:
+        result.status = "unchanged"
+        result.message = f"same content as {batch[digest]}, earlier in this run"
+    else:
+        batch[digest] = name
+    return result
 
+
+def _read_and_prepare(
+    contract: ExtractContract, lf: LandingFile, result: FileLoadResult, key: bytes
+) -> tuple[ParsedFile, Prepared, list[str] | None]:
+    """Everything before DuckDB (runs in a worker thread, overlapping the previous file's
+    SQL). Raises FileRefused."""
+    result.region_code, result.year = _identity(lf.path, contract.name, lf.manifest)
+    parsed = read_file(lf.path, contract, lf.manifest)
+    regions = _region_descendants().get(result.region_code) if result.region_code else None
+    return parsed, prepare(parsed.table, contract, key, regions), regions
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    contract: ExtractContract,
+    path: Path,
+    result: FileLoadResult,
+    parsed: ParsedFile,
+    prepared: Prepared,
+    regions: list[str] | None,
+    max_share: float,
+) -> None:
+    """Validate and write one file in one transaction: quarantine, rows, supersession, audit."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    name = result.source_file
+    _describe(result, parsed)
+    result.values_normalised = prepared.values_normalised
     con.execute("begin transaction")
     try:
-        con.register("incoming", prepared.table)
-        con.execute(normalise_sql(contract))
-        con.unregister("incoming")
         if contract.school_reference:
             con.execute(
                 "create or replace temp table _schools as select distinct school_code, "
                 "cast(year as bigint) as year from raw.schools"
             )
-        regions = _region_descendants().get(result.region_code) if result.region_code else None
+        con.register("incoming", prepared.table)
+        con.execute(normalise_sql(contract))
+        con.unregister("incoming")
         con.execute(
             "create or replace temp table _issues as " + checks_sql(contract, result.year, regions)
         )
         _add_parse_issues(con, parsed)
+        con.execute(redact_personal_values_sql())
         issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
         over = issue_rows > max_share * parsed.rows_read
         if over:
@@ -298,8 +317,9 @@ def load_file(
                 "from _n where _row_number not in (select _row_number from _issues)"
             )
         _store_quarantine(con, result, now)
+        loaded = 0
         if not over:
-            _insert_rows(con, contract, result, now)
+            loaded = _insert_rows(con, contract, result, now)
             result.superseded = _supersede(con, result)
         result.rows_loaded = 0 if over else parsed.rows_read - issue_rows
         result.rows_quarantined = parsed.rows_read - result.rows_loaded
@@ -309,9 +329,6 @@ def load_file(
                 "order by 2 desc, 1"
             ).fetchall()
         )
-        loaded = con.execute(
-            f"select count(*) from raw.{contract.name}_history where _file_hash = ?", [digest]
-        ).fetchone()[0]
         if loaded != result.rows_loaded or result.rows_read != (
             result.rows_loaded + result.rows_quarantined
         ):
@@ -324,7 +341,6 @@ def load_file(
     except Exception:
         con.execute("rollback")
         raise
-    return result
 
 
 def _describe(result: FileLoadResult, parsed: ParsedFile) -> None:
@@ -368,15 +384,16 @@ def _store_quarantine(con, result: FileLoadResult, now: datetime) -> None:
     con.unregister("quarantined")
 
 
-def _insert_rows(con, contract: ExtractContract, result: FileLoadResult, now: datetime) -> None:
+def _insert_rows(con, contract: ExtractContract, result: FileLoadResult, now: datetime) -> int:
+    """Insert the file's valid rows; the number DuckDB reports inserted."""
     cols = ", ".join(f'"{c}"' for c in contract.warehouse_columns)
     values = ", ".join(canonical_sql(c) for c in contract.columns)
-    con.execute(
+    return con.execute(
         f"insert into raw.{contract.name}_history ({cols}, _source_file, _file_hash, "
         f"_row_number, _loaded_at) select {values}, ?, ?, _row_number, ? from _n "
         "where _row_number not in (select _row_number from _issues) order by _row_number",
         [result.source_file, result.file_hash, now],
-    )
+    ).fetchone()[0]
 
 
 def _supersede(con, result: FileLoadResult) -> list[str]:
@@ -447,16 +464,44 @@ def load_landing(
     results: list[FileLoadResult] = []
     with duckdb.connect(str(warehouse_path)) as con:
         ensure_raw_tables(con)
-        register_codes(con)
         if extracts is None:
             for lf in (f for f in scanned if f.extract is None):
                 results.append(_unattributed(con, lf, landing_dir))
         for extract in wanted:
-            contract = CONTRACTS[extract]
-            for lf in (f for f in scanned if f.extract == extract):
-                results.append(load_file(con, contract, lf, key, landing_dir, share))
+            files = [f for f in scanned if f.extract == extract]
+            results += _load_extract(con, CONTRACTS[extract], files, key, landing_dir, share)
         counts = {e: con.execute(f"select count(*) from raw.{e}").fetchone()[0] for e in wanted}
     return LoadRun(results, counts)
+
+
+def _load_extract(
+    con, contract: ExtractContract, files: list[LandingFile], key: bytes, landing_dir, share
+) -> list[FileLoadResult]:
+    """Load one extract's files in order. While DuckDB validates and writes one file, a worker
+    thread reads and prepares the next (both release the GIL for most of their work); only one
+    file is ever held ahead, so memory stays bounded by two files."""
+    batch: dict[str, str] = {}
+    results = [_triage(con, contract.name, lf, landing_dir, batch) for lf in files]
+    pending = [(r, lf) for r, lf in zip(results, files, strict=True) if r.status == "loaded"]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+
+        def submit(i: int):
+            if i >= len(pending):
+                return None
+            r, lf = pending[i]
+            return pool.submit(_read_and_prepare, contract, lf, r, key)
+
+        ahead = submit(0)
+        for i, (result, lf) in enumerate(pending):
+            current, ahead = ahead, submit(i + 1)
+            try:
+                parsed, prepared, regions = current.result()
+            except FileRefused as exc:
+                result.status, result.message = "refused", str(exc)
+                _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+                continue
+            _store(con, contract, lf.path, result, parsed, prepared, regions, share)
+    return results
 
 
 def _unattributed(con, lf: LandingFile, landing_dir: Path) -> FileLoadResult:

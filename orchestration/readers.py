@@ -8,10 +8,10 @@ Anything that makes the whole file unusable raises `FileRefused` with one plain 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -84,10 +84,19 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
+def codecs_name(encoding: str) -> str | None:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return None
+
+
 def decode(raw: bytes, path: Path, declared: str | None) -> tuple[str, str]:
     """Text and the encoding it was read with: the declared one, else UTF-8 (with or without
     BOM), else GB18030 (a superset of GBK and GB2312). Never a lossy guess."""
     if declared:
+        if codecs_name(declared) == "utf-8" and raw.startswith(b"\xef\xbb\xbf"):
+            declared = "utf-8-sig"  # the BOM is not part of the first header
         try:
             return raw.decode(declared), declared
         except LookupError as exc:
@@ -217,16 +226,21 @@ def _assemble(
     return pa.table([*arrays, row_numbers], names=[*names, "_row_number"])
 
 
-def _drop_blank(table: pa.Table, contract: ExtractContract) -> tuple[pa.Table, int]:
-    """Remove rows whose every cell (of every column the file has) is empty."""
-    if table.num_rows == 0:
-        return table, 0
-    nonblank = None
-    for name in (c.name for c in contract.columns):
-        col = pc.utf8_trim_whitespace(table.column(name))
-        filled = pc.fill_null(pc.not_equal(col, ""), False)
-        nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
-    kept = table.filter(nonblank)
+def _filled_rows(source: pa.Table) -> pa.Array:
+    """True for rows with at least one non-empty cell in any column of the file (not only the
+    contract's: a row holding just a note in an ignored column is a record, not a blank)."""
+    filled = pa.array([False] * source.num_rows, pa.bool_())
+    for col in source.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            cell = pc.not_equal(pc.utf8_trim_whitespace(col), "")
+        else:
+            cell = pc.is_valid(col)
+        filled = pc.or_(filled, pc.fill_null(cell, False))
+    return filled
+
+
+def _drop_blank(table: pa.Table, filled: pa.Array) -> tuple[pa.Table, int]:
+    kept = table.filter(filled)
     return kept, table.num_rows - kept.num_rows
 
 
@@ -273,10 +287,10 @@ def read_csv(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFil
     preview = [rec for _, rec in zip(range(HEADER_SEARCH_ROWS), reader, strict=False)]
     header = find_header(preview, contract, path)
     width = len(preview[header.row_index])
-    table = _csv_fast_path(text, encoding, raw, delimiter, header, contract, width)
+    fast = _csv_fast_path(text, encoding, raw, delimiter, header, contract, width)
     issues: list[ParseIssue] = []
-    if table is not None:
-        table, blank = _drop_blank(table, contract)
+    if fast is not None:
+        table, blank = _drop_blank(*fast)
     else:
         # Title rows, ragged rows or cells pyarrow cannot parse: the exact, slower reader.
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -288,9 +302,12 @@ def read_csv(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFil
     return _parsed(table, issues, blank, "csv", header, encoding=encoding)
 
 
-def _csv_fast_path(text, encoding, raw, delimiter, header, contract, width) -> pa.Table | None:
+def _csv_fast_path(
+    text, encoding, raw, delimiter, header, contract, width
+) -> tuple[pa.Table, pa.Array] | None:
     """pyarrow's parser for the common case (header on the first line, every row as wide as
-    the header); None sends the file to the exact reader."""
+    the header): the table and which rows are filled; None sends the file to the exact
+    reader."""
     if header.row_index != 0:
         return None
     data = raw[3:] if encoding == "utf-8-sig" else raw if encoding == "utf-8" else text.encode()
@@ -331,7 +348,10 @@ def _csv_fast_path(text, encoding, raw, delimiter, header, contract, width) -> p
         k: v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v for k, v in columns.items()
     }
     # The header is spreadsheet row 1, so data record i is row i + 1.
-    return _assemble(columns, pa.array(range(2, n + 2), pa.int64()), contract)
+    return (
+        _assemble(columns, pa.array(range(2, n + 2), pa.int64()), contract),
+        _filled_rows(table),
+    )
 
 
 def read_xlsx(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFile:
@@ -339,7 +359,7 @@ def read_xlsx(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFi
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # openpyxl raises zip, XML, key and value errors alike
         raise FileRefused(f"{path}: not a readable XLSX workbook ({exc}).") from exc
     try:
         wanted = manifest.get("sheet")
@@ -349,6 +369,10 @@ def read_xlsx(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFi
             )
         ws = wb[wanted] if wanted is not None else wb.worksheets[0]
         rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(min_row=1, values_only=True)]
+    except FileRefused:
+        raise
+    except Exception as exc:
+        raise FileRefused(f"{path}: the workbook's sheet cannot be read ({exc}).") from exc
     finally:
         wb.close()
     if _is_blank(c for r in rows for c in r):
@@ -389,7 +413,7 @@ def read_parquet(path: Path, contract: ExtractContract, manifest: dict) -> Parse
     n = source.num_rows
     # Parquet has no header row: row numbers are record numbers from 1.
     table = _assemble(columns, pa.array(range(1, n + 1), pa.int64()), contract)
-    table, blank = _drop_blank(table, contract)
+    table, blank = _drop_blank(table, _filled_rows(source))
     return _parsed(table, [], blank, "parquet", header)
 
 

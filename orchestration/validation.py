@@ -12,7 +12,6 @@ import hmac
 import re
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -42,6 +41,7 @@ ID_CARD_RE = (
     r"[0-9]{3}[0-9Xx]($|[^0-9A-Za-z])"
 )
 PHONE_RE = r"(^|[^0-9A-Za-z])(\+?86[- ]?)?1[3-9][0-9]{9}($|[^0-9A-Za-z])"
+PERSONAL_RE = f"({ID_CARD_RE})|({PHONE_RE})"
 CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 FORMULA_RE = "^[=+@-]"
 
@@ -65,8 +65,15 @@ class Prepared:
     values_normalised: int
 
 
-def prepare(table: pa.Table, contract: ExtractContract, key: bytes) -> Prepared:
-    """Trim, empty → null, NFKC for numbers and codes, labels → codes, ids → keyed hashes."""
+def prepare(
+    table: pa.Table,
+    contract: ExtractContract,
+    key: bytes,
+    file_regions: list[str] | None = None,
+) -> Prepared:
+    """Trim, empty → null, NFKC for numbers and codes, labels → codes, ids → keyed hashes;
+    and for code columns whether each value is an allowed code (`_known_<col>`) and, for
+    regions, inside the file's region (`_inside_<col>`)."""
     lists = code_lists()
     changed = 0
     for col in contract.columns:
@@ -86,6 +93,16 @@ def prepare(table: pa.Table, contract: ExtractContract, key: bytes) -> Prepared:
             mapped = pc.coalesce(found, values)
             changed += pc.sum(pc.fill_null(pc.not_equal(mapped, values), False)).as_py() or 0
             values = mapped
+            allowed = pa.array(list(lists[col.codes].codes), pa.string())
+            table = table.append_column(f"_known_{col.name}", pc.is_in(values, value_set=allowed))
+            if col.codes == "region":
+                inside = pa.array(file_regions or [], pa.string())
+                table = table.append_column(
+                    f"_inside_{col.name}",
+                    pc.is_in(values, value_set=inside)
+                    if file_regions
+                    else pa.nulls(len(values), pa.bool_()),
+                )
         if col.pseudonymise_as:
             values = pseudonymise(values, key)
         table = table.set_column(i, col.warehouse_name, values)
@@ -127,40 +144,63 @@ def _normalised(col: Column, src: str) -> tuple[str, str]:
     return src, src
 
 
+def _has_typed(col: Column) -> bool:
+    return col.kind in (YEAR, INTEGER, DECIMAL, DATE)
+
+
+def n_col(col: Column) -> str:
+    """The normalised text of a column in `_n` (codes and text are their own normal form)."""
+    return _q(("n_" if _has_typed(col) else "v_") + col.name)
+
+
+def t_col(col: Column) -> str:
+    """The typed value of a column in `_n`."""
+    return _q(("t_" if _has_typed(col) else "v_") + col.name)
+
+
 def normalise_sql(contract: ExtractContract) -> str:
-    """`_n`: per column the value as received (`v_`), normalised (`n_`) and typed (`t_`)."""
-    selects = ["_row_number"]
+    """`_n`: per column the value as received (`v_`), and for numbers and dates its normalised
+    text (`n_`) and typed value (`t_`); code membership computed by `prepare` (`_known_`,
+    `_inside_`); for pupils and teachers whether the school exists in that year."""
+    selects = ["incoming._row_number"]
     for col in contract.columns:
-        src = _q(col.warehouse_name)
-        n, t = _normalised(col, src)
-        selects += [
-            f"{src} as {_q('v_' + col.name)}",
-            f"{n} as {_q('n_' + col.name)}",
-            f"{t} as {_q('t_' + col.name)}",
-        ]
-    return "create or replace temp table _n as select " + ", ".join(selects) + " from incoming"
-
-
-def _issue(col: str, reason: str, where: str, value: str | None = None) -> str:
-    value = value or _q("v_" + col)
+        src = "incoming." + _q(col.warehouse_name)
+        selects.append(f"{src} as {_q('v_' + col.name)}")
+        if _has_typed(col):
+            n, t = _normalised(col, src)
+            selects += [f"{n} as {_q('n_' + col.name)}", f"{t} as {_q('t_' + col.name)}"]
+        if col.codes:
+            selects.append(f"incoming.{_q('_known_' + col.name)}")
+            if col.codes == "region":
+                selects.append(f"incoming.{_q('_inside_' + col.name)}")
+    joins = ""
+    if contract.school_reference:
+        year = _normalised(contract.column("year"), "incoming.year")[1]
+        selects.append("s.school_code is not null as _school_known")
+        joins = f" left join _schools s on s.school_code = incoming.school_code and s.year = {year}"
     return (
-        f"select _row_number, {_lit(col)} as column_name, cast({value} as varchar) as value, "
-        f"{reason} as reason_code from _n where {where}"
+        "create or replace temp table _n as select " + ", ".join(selects) + " from incoming" + joins
     )
 
 
-def checks_sql(
-    contract: ExtractContract,
-    file_year: int | None,
-    file_regions: list[str] | None,
-) -> str:
-    """One select per rule, unioned: (_row_number, column_name, value, reason_code)."""
-    parts: list[str] = []
+def _rule(col: str, reason: str, where: str, value: str | None = None) -> str:
+    """A row rule as a struct that is null unless the row breaks it."""
+    value = value or _q("v_" + col)
+    return (
+        f"case when {where} then {{'column_name': {_lit(col)}, "
+        f"'value': cast({value} as varchar), 'reason_code': {reason}}} end"
+    )
+
+
+def _row_rules(
+    contract: ExtractContract, file_year: int | None, file_regions: list[str] | None
+) -> list[str]:
+    rules: list[str] = []
     for col in contract.columns:
         name = col.name
-        v, t = _q("v_" + name), _q("t_" + name)
+        v, t = _q("v_" + name), t_col(col)
         if col.required:
-            parts.append(_issue(name, "'missing_value'", f"{v} is null"))
+            rules.append(_rule(name, "'missing_value'", f"{v} is null"))
         if col.kind in (YEAR, INTEGER, DECIMAL):
             plain = "not_a_number" if col.kind == DECIMAL else "not_an_integer"
             reason = (
@@ -168,74 +208,85 @@ def checks_sql(
                 f"then 'scientific_notation' when contains({v}, ',') "
                 f"then 'bad_thousands_separator' else '{plain}' end"
             )
-            parts.append(_issue(name, reason, f"{v} is not null and {t} is null"))
+            rules.append(_rule(name, reason, f"{v} is not null and {t} is null"))
         if col.kind == DATE:
-            parts.append(_issue(name, "'not_a_date'", f"{v} is not null and {t} is null"))
+            rules.append(_rule(name, "'not_a_date'", f"{v} is not null and {t} is null"))
         bounds = []
         if col.minimum is not None:
             bounds.append(f"{t} < {col.minimum!r}")
         if col.maximum is not None:
             bounds.append(f"{t} > {col.maximum!r}")
         if bounds:
-            parts.append(_issue(name, "'out_of_range'", f"({' or '.join(bounds)})"))
+            rules.append(_rule(name, "'out_of_range'", f"({' or '.join(bounds)})"))
         if col.pattern:
-            parts.append(
-                _issue(name, "'bad_format'", f"not regexp_full_match({v}, {_lit(col.pattern)})")
+            rules.append(
+                _rule(name, "'bad_format'", f"not regexp_full_match({v}, {_lit(col.pattern)})")
             )
         if col.codes:
             reason = "'unknown_region'" if col.codes == "region" else "'unknown_code'"
-            parts.append(
-                _issue(
-                    name,
-                    reason,
-                    f"{v} is not null and {v} not in "
-                    f"(select code from _codes where list = {_lit(col.codes)})",
-                )
-            )
+            rules.append(_rule(name, reason, f"{v} is not null and not {_q('_known_' + name)}"))
             if col.codes == "region" and file_regions:
-                inside = ", ".join(_lit(r) for r in file_regions)
-                parts.append(
-                    _issue(
+                rules.append(
+                    _rule(
                         name,
                         "'region_outside_file'",
-                        f"{v} not in ({inside}) and {v} in "
-                        f"(select code from _codes where list = 'region')",
+                        f"{_q('_known_' + name)} and not {_q('_inside_' + name)}",
                     )
                 )
         if col.kind in (TEXT, CODE):
-            parts.append(
-                _issue(name, "'control_character'", f"regexp_matches({v}, '{CONTROL_RE}')")
+            # A value that is an allowed code (or has the code's pattern) can hold neither a
+            # control character nor a personal datum: test only the others, which are rare.
+            suspect = "true"
+            if col.codes:
+                suspect = f"not coalesce({_q('_known_' + name)}, false)"
+            elif col.pattern:
+                suspect = f"not regexp_full_match({v}, {_lit(col.pattern)})"
+            rules.append(
+                _rule(
+                    name,
+                    "'control_character'",
+                    f"{suspect} and regexp_matches({v}, '{CONTROL_RE}')",
+                )
             )
-        if col.kind == TEXT:
-            parts.append(_issue(name, "'too_long'", f"length({v}) > {col.max_length}"))
-            parts.append(
-                _issue(name, "'formula_injection'", f"regexp_matches({v}, '{FORMULA_RE}')")
-            )
-            parts.append(
-                _issue(
+            rules.append(
+                _rule(
                     name,
                     "'personal_data_in_value'",
-                    f"regexp_matches({v}, {_lit(ID_CARD_RE)}) "
-                    f"or regexp_matches({v}, {_lit(PHONE_RE)})",
+                    f"{suspect} and regexp_matches({v}, {_lit(PERSONAL_RE)})",
                     value=_lit(REDACTED),
                 )
             )
+        if col.kind == TEXT:
+            rules.append(_rule(name, "'too_long'", f"length({v}) > {col.max_length}"))
+            rules.append(_rule(name, "'formula_injection'", f"regexp_matches({v}, '{FORMULA_RE}')"))
     if file_year is not None:
-        parts.append(_issue("year", "'year_mismatch'", f'"t_year" <> {int(file_year)}'))
+        rules.append(_rule("year", "'year_mismatch'", f'"t_year" <> {int(file_year)}'))
     for rule in contract.row_rules:
-        parts.append(_issue(rule.column, _lit(rule.reason), _typed(rule.condition)))
+        rules.append(_rule(rule.column, _lit(rule.reason), _typed(rule.condition)))
     if contract.school_reference:
-        parts.append(
-            _issue(
+        rules.append(
+            _rule(
                 "school_code",
                 "'unknown_school'",
-                '"v_school_code" is not null and "t_year" is not null and not exists '
-                '(select 1 from _schools s where s.school_code = _n."v_school_code" '
-                'and s.year = _n."t_year")',
+                '"v_school_code" is not null and "t_year" is not null and not _school_known',
             )
         )
-    parts += _duplicate_checks(contract)
-    return "\nunion all\n".join(parts)
+    return rules
+
+
+def checks_sql(
+    contract: ExtractContract,
+    file_year: int | None,
+    file_regions: list[str] | None,
+) -> str:
+    """Every rule of the contract over `_n` in one pass (plus one for duplicate keys):
+    (_row_number, column_name, value, reason_code), one row per broken rule."""
+    rules = ",\n  ".join(_row_rules(contract, file_year, file_regions))
+    per_row = (
+        "select _row_number, i.column_name, i.value, i.reason_code from "
+        f"(select _row_number, unnest([\n  {rules}\n]) as i from _n) where i is not null"
+    )
+    return per_row + "\nunion all\n" + _duplicates_sql(contract)
 
 
 def _typed(condition: str) -> str:
@@ -243,23 +294,37 @@ def _typed(condition: str) -> str:
     return re.sub(r"\bt_([a-z_]+)", lambda m: _q("t_" + m.group(1)), condition)
 
 
-def _duplicate_checks(contract: ExtractContract) -> list[str]:
-    """Exact copies: every copy after the first. Same key, different values: every row."""
-    key = ", ".join(_q("n_" + k) for k in contract.natural_key)
-    every = ", ".join(_q("n_" + c.name) for c in contract.columns)
-    not_null = " and ".join(f"{_q('n_' + k)} is not null" for k in contract.natural_key)
-    first_key = contract.natural_key[-1]
-    ranked = (
-        f"(select _row_number, {_q('v_' + first_key)} as v, "
-        f"row_number() over (partition by {every} order by _row_number) as copy_no, "
-        f"count(*) over (partition by {key}) as key_rows, "
-        f"count(*) over (partition by {every}) as same_rows "
-        f"from _n where {not_null})"
+def _duplicates_sql(contract: ExtractContract) -> str:
+    """Exact copies: every copy after the first. Same key, different values: every row.
+    Keys are counted first, so the window over whole rows only sees the (rare) repeated keys."""
+    keys = [n_col(contract.column(k)) for k in contract.natural_key]
+    every = ", ".join("_n." + n_col(c) for c in contract.columns)
+    not_null = " and ".join(f"{k} is not null" for k in keys)
+    joined = " and ".join(f"_n.{k} = r.{k}" for k in keys)
+    repeated = (
+        f"(select {', '.join(keys)}, count(*) as key_rows from _n where {not_null} "
+        f"group by all having count(*) > 1)"
     )
-    return [
-        f"select _row_number, {_lit(first_key)}, v, case when copy_no > 1 then 'duplicate_row' "
+    last_key = contract.natural_key[-1]
+    ranked = (
+        f"(select _n._row_number, _n.{_q('v_' + last_key)} as v, key_rows, "
+        f"row_number() over (partition by {every} order by _row_number) as copy_no, "
+        f"count(*) over (partition by {every}) as same_rows "
+        f"from _n join {repeated} r on {joined})"
+    )
+    return (
+        f"select _row_number, {_lit(last_key)}, v, case when copy_no > 1 then 'duplicate_row' "
         f"else 'conflicting_key' end from {ranked} where copy_no > 1 or key_rows > same_rows"
-    ]
+    )
+
+
+def redact_personal_values_sql() -> str:
+    """Once a cell looks personal, none of its issues keeps the value."""
+    return (
+        f"update _issues set value = {_lit(REDACTED)} where (_row_number, column_name) in "
+        "(select (_row_number, column_name) from _issues "
+        "where reason_code = 'personal_data_in_value')"
+    )
 
 
 def stored_value(value: str | None) -> str | None:
@@ -282,26 +347,15 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def register_codes(con: duckdb.DuckDBPyConnection) -> None:
-    """The allowed codes of every code list as temp table `_codes(list, code)`."""
-    rows = [(name, code) for name, cl in code_lists().items() for code in cl.codes]
-    con.register(
-        "_codes_arrow",
-        pa.table({"list": [r[0] for r in rows], "code": [r[1] for r in rows]}),
-    )
-    con.execute("create or replace temp table _codes as select * from _codes_arrow")
-    con.unregister("_codes_arrow")
-
-
 def canonical_sql(col: Column) -> str:
     """The text stored in raw for a valid value: separators removed, codes as codes, dates as
     ISO dates; free text exactly as received (trimmed)."""
     if col.kind in (YEAR, INTEGER):
-        return f"cast({_q('t_' + col.name)} as varchar)"
+        return f"cast({t_col(col)} as varchar)"
     if col.kind == DECIMAL:
-        return f"ltrim({_q('n_' + col.name)}, '+')"
+        return f"ltrim({n_col(col)}, '+')"
     if col.kind == DATE:
-        return f"strftime({_q('t_' + col.name)}, '%Y-%m-%d')"
+        return f"strftime({t_col(col)}, '%Y-%m-%d')"
     return _q("v_" + col.name)
 
 
@@ -313,6 +367,6 @@ __all__ = [
     "normalise_sql",
     "prepare",
     "pseudonymise",
-    "register_codes",
+    "redact_personal_values_sql",
     "stored_value",
 ]

@@ -67,6 +67,9 @@ def test_corpus_case(case, tmp_path):
 
 
 def _check_tables(con, got, want, where):
+    if got.status == "unchanged":
+        # content seen before: nothing of this file is written again
+        return
     audit = con.execute(
         "select rows_read, rows_loaded, rows_quarantined from raw._load_audit "
         "where source_file = ? and file_hash = ?",
