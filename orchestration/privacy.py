@@ -43,6 +43,7 @@ def scan_warehouse(path: Path) -> tuple[list[Finding], int]:
     """(findings, number of columns scanned)."""
     findings: list[Finding] = []
     with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("set enable_progress_bar = false")
         columns = con.execute(
             "select table_schema, table_name, column_name, data_type "
             "from information_schema.columns where table_catalog = current_database() "
