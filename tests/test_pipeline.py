@@ -207,22 +207,57 @@ def test_wolong_2020_totals_equal_the_published_baseline(baseline_run):
     assert actual == PUBLISHED_2020
 
 
-def test_city_indicator_is_recomputed_from_county_parts(baseline_run):
+def test_city_values_are_summed_parts_and_not_the_mean_of_county_rates(baseline_run):
     _, warehouse, _, _ = baseline_run
-    ((city_value, num, den, complete),) = query(
+    rows = query(
         warehouse,
-        "select value, numerator, denominator, is_complete_coverage "
-        "from marts.mart_indicator_values where region_code = '410300' and year = 2025 "
-        "and indicator_id = 'public_kindergarten_share'",
+        """
+        select v.indicator_id, i.value_scale, v.value, v.numerator, v.denominator,
+               v.is_complete_coverage, sum(c.numerator), sum(c.denominator), count(*),
+               avg(c.value)
+        from marts.mart_indicator_values as v
+        join marts.mart_indicator_values as c
+          on c.indicator_id = v.indicator_id and c.year = v.year
+         and c.region_code like '4103%' and c.region_level = 'county'
+        join marts.dim_indicator as i on i.indicator_id = v.indicator_id
+        where v.region_code = '410300' and v.year = 2025 and i.aggregation = 'ratio'
+        group by all
+        """,
     )
-    ((county_num, county_den, counties),) = query(
+    assert len(rows) >= 25
+    differs = {}
+    for indicator, scale, value, num, den, complete, county_num, county_den, counties, mean in rows:
+        assert (num, den, counties, complete) == (county_num, county_den, 14, True), indicator
+        if den:
+            assert value == pytest.approx(scale * county_num / county_den), indicator
+            differs[indicator] = abs(value - mean) > 1e-6
+    # Averaging the 14 county rates would give a different (wrong) city figure.
+    assert differs["public_kindergarten_share"] and differs["preschool_gross_enrolment_rate"]
+    assert sum(differs.values()) >= 20
+
+
+def test_every_indicator_has_a_row_for_every_region_level_and_year(baseline_run):
+    _, warehouse, _, _ = baseline_run
+    expected = query(warehouse, "select count(*) from reference.indicators")[0][0]
+    coverage = query(
         warehouse,
-        "select sum(numerator), sum(denominator), count(*) from marts.mart_indicator_values "
-        "where region_code like '4103%' and region_level = 'county' and year = 2025 "
-        "and indicator_id = 'public_kindergarten_share'",
+        "select region_level, count(distinct indicator_id), count(distinct year), "
+        "count(distinct region_code) from marts.mart_indicator_values group by 1 order by 1",
     )
-    assert (num, den, counties, complete) == (county_num, county_den, 14, True)
-    assert city_value == pytest.approx(100 * county_num / county_den)
+    assert coverage == [
+        ("county", expected, 7, 15),
+        ("prefecture", expected, 7, 2),
+        ("province", expected, 7, 1),
+    ]
+    (missing,) = query(
+        warehouse,
+        "select count(*) from marts.dim_region r cross join reference.indicators i "
+        "cross join (select distinct year from marts.mart_indicator_values) y "
+        "where r.region_code in (select region_code from marts.mart_indicator_values) "
+        "and not exists (select 1 from marts.mart_indicator_values v where "
+        "v.region_code = r.region_code and v.indicator_id = i.indicator_id and v.year = y.year)",
+    )[0]
+    assert missing == 0
 
 
 def test_all_enforceable_targets_pass_on_the_baseline_data(baseline_run):

@@ -2,7 +2,7 @@
 -- county figures up to any level. The hierarchy is at most three deep (county → prefecture →
 -- province), so two self-joins replace a recursive CTE, which Spark SQL does not support.
 with regions as (
-    select * from {{ ref('regions') }}
+    select * from {{ ref('int_regions') }}
 ),
 
 with_parents as (

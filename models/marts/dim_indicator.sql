@@ -10,6 +10,10 @@ final as (
         stage_code,
         unit,
         cast(value_scale as double) as value_scale,
+        -- ratio: value = scale × Σnumerator / Σdenominator; sum: value = scale × Σnumerator;
+        -- yoy_change: change on the year before of base_indicator_id, at each region's level
+        aggregation,
+        base_indicator_id,
         direction,
         numerator_definition,
         denominator_definition,

@@ -1,7 +1,7 @@
 -- Every region of the national division table with its ancestors spelled out as columns, so a
 -- BI tool can slice by province or prefecture without walking parent codes.
 with regions as (
-    select * from {{ ref('regions') }}
+    select * from {{ ref('int_regions') }}
 ),
 
 ancestors as (
@@ -34,6 +34,10 @@ final as (
         r.latitude,
         r.valid_from_year,
         r.valid_to_year,
+        r.successor_code,
+        r.is_current,
+        -- An identifier safe in any BI tool or file name, where Chinese names are not.
+        {{ dbt.concat(["'CN-'", 'r.region_code']) }} as region_key,
         r.source
     from regions as r
     inner join level_codes as lc

@@ -23,9 +23,36 @@ by_school_stage as (
         ) as backbone_teachers_county_or_higher,
         sum(case when subject_group in ('pe', 'music', 'fine_art') then 1 else 0 end)
             as pe_arts_teachers,
+        -- 优质均衡 counts teachers above the stage's required qualification: an associate
+        -- degree for primary, a bachelor's degree for junior secondary.
+        sum(
+            case
+                when
+                    staff_category = 'full_time_teacher'
+                    and qualification in ('associate', 'bachelor', 'postgraduate')
+                    then 1
+                else 0
+            end
+        ) as teachers_associate_or_higher,
+        sum(
+            case
+                when
+                    staff_category = 'full_time_teacher'
+                    and qualification in ('bachelor', 'postgraduate')
+                    then 1
+                else 0
+            end
+        ) as teachers_bachelor_or_higher,
         sum(case when is_dual_qualified then 1 else 0 end) as dual_qualified_teachers,
         sum(case when is_rotation_eligible then 1 else 0 end) as rotation_eligible_teachers,
-        sum(case when is_rotated then 1 else 0 end) as rotated_teachers
+        sum(case when is_rotated then 1 else 0 end) as rotated_teachers,
+        sum(
+            case
+                when is_rotated and backbone_level in ('county', 'city', 'province', 'national')
+                    then 1
+                else 0
+            end
+        ) as rotated_backbone_teachers
     from teachers
     group by school_code, year, teaching_stage
 ),
@@ -42,9 +69,12 @@ final as (
         t.full_time_teachers,
         t.backbone_teachers_county_or_higher,
         t.pe_arts_teachers,
+        t.teachers_associate_or_higher,
+        t.teachers_bachelor_or_higher,
         t.dual_qualified_teachers,
         t.rotation_eligible_teachers,
-        t.rotated_teachers
+        t.rotated_teachers,
+        t.rotated_backbone_teachers
     from by_school_stage as t
     inner join schools as s
         on

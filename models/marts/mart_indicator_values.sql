@@ -1,6 +1,7 @@
 -- Indicator values for every region at every level of the hierarchy and every year. Rates are
 -- recomputed from summed numerators and denominators at each level: an average of county
--- rates would weight a small county like a large one.
+-- rates would weight a small county like a large one. Year-on-year indicators (两个只增不减)
+-- compare a region's own value with its value a year earlier, at that region's level.
 with components as (
     select * from {{ ref('int_indicator_components') }}
 ),
@@ -31,8 +32,53 @@ rolled_up as (
     group by a.ancestor_code, c.year, c.indicator_id
 ),
 
--- How many county-level units each region has, to flag a roll-up built from part of a region
--- (e.g. 南阳市 when only 卧龙区 has delivered extracts).
+base_values as (
+    select
+        r.region_code,
+        r.year,
+        r.indicator_id,
+        r.numerator,
+        r.denominator,
+        r.reporting_counties,
+        case
+            when i.aggregation = 'sum' then i.value_scale * r.numerator
+            else i.value_scale * {{ safe_divide('r.numerator', 'r.denominator') }}
+        end as value
+    from rolled_up as r
+    inner join indicators as i
+        on r.indicator_id = i.indicator_id
+),
+
+-- change on the year before, as a share of the year before; no value for a region's first year
+year_on_year as (
+    select
+        cur.region_code,
+        cur.year,
+        i.indicator_id,
+        cur.value - prev.value as numerator,
+        prev.value as denominator,
+        cur.reporting_counties,
+        i.value_scale * {{ safe_divide('cur.value - prev.value', 'prev.value') }} as value
+    from base_values as cur
+    inner join indicators as i
+        on
+            cur.indicator_id = i.base_indicator_id
+            and i.aggregation = 'yoy_change'
+    left join base_values as prev
+        on
+            cur.region_code = prev.region_code
+            and cur.indicator_id = prev.indicator_id
+            and cur.year - 1 = prev.year
+),
+
+all_values as (
+    select * from base_values
+    union all
+    select * from year_on_year
+),
+
+-- How many current county-level units each region has, to flag a roll-up built from part of
+-- a region (e.g. 南阳市 when only 卧龙区 has delivered extracts).
 county_counts as (
     select
         a.ancestor_code as region_code,
@@ -40,32 +86,32 @@ county_counts as (
     from ancestors as a
     inner join regions as r
         on a.region_code = r.region_code
-    where r.region_level = 'county'
+    where r.region_level = 'county' and r.is_current
     group by a.ancestor_code
 ),
 
 final as (
     select
-        r.region_code,
+        v.region_code,
         reg.region_name,
         reg.region_level,
-        r.year,
-        r.indicator_id,
+        v.year,
+        v.indicator_id,
         i.indicator_name_zh,
         i.unit,
-        r.numerator,
-        r.denominator,
-        i.value_scale * {{ safe_divide('r.numerator', 'r.denominator') }} as value,
-        r.reporting_counties,
+        v.numerator,
+        v.denominator,
+        v.value,
+        v.reporting_counties,
         coalesce(cc.counties_in_region, 1) as counties_in_region,
-        r.reporting_counties >= coalesce(cc.counties_in_region, 1) as is_complete_coverage
-    from rolled_up as r
+        v.reporting_counties >= coalesce(cc.counties_in_region, 1) as is_complete_coverage
+    from all_values as v
     inner join regions as reg
-        on r.region_code = reg.region_code
+        on v.region_code = reg.region_code
     inner join indicators as i
-        on r.indicator_id = i.indicator_id
+        on v.indicator_id = i.indicator_id
     left join county_counts as cc
-        on r.region_code = cc.region_code
+        on v.region_code = cc.region_code
 )
 
 select * from final

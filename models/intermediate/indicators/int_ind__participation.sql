@@ -1,0 +1,115 @@
+-- Who is in school and where: 高中阶段毛入学率, 残疾儿童少年义务教育入学率, 随迁子女在公办
+-- 学校就读比例, the private share of compulsory pupils and compulsory dropouts (GUIDE.md §2).
+with enrolment as (
+    select * from {{ ref('fct_enrolment') }}
+),
+
+population as (
+    select * from {{ ref('fct_population') }}
+),
+
+stages as (
+    select * from {{ ref('dim_stage') }}
+),
+
+pupils as (
+    select
+        e.region_code,
+        e.year,
+        sum(
+            case when e.stage_code in ('senior_general', 'senior_vocational') then e.pupils end
+        ) as senior_pupils,
+        sum(case when s.is_compulsory then e.pupils end) as compulsory_pupils,
+        sum(case when s.is_compulsory and e.sponsor = 'private' then e.pupils end)
+            as private_compulsory_pupils,
+        sum(case when s.is_compulsory then e.disabled_pupils end) as disabled_compulsory_pupils,
+        sum(case when s.is_compulsory then e.migrant_pupils end) as migrant_compulsory_pupils,
+        sum(case when s.is_compulsory and e.sponsor = 'public' then e.migrant_pupils end)
+            as migrant_public_compulsory_pupils,
+        sum(case when s.is_compulsory then e.dropouts end) as compulsory_dropouts
+    from enrolment as e
+    inner join stages as s
+        on e.stage_code = s.stage_code
+    group by e.region_code, e.year
+),
+
+age_groups as (
+    select
+        region_code,
+        year,
+        sum(
+            case
+                when age between {{ var('senior_age_from') }} and {{ var('senior_age_to') }}
+                    then population
+            end
+        ) as senior_age_population,
+        sum(
+            case
+                when
+                    age between {{ var('compulsory_age_from') }}
+                    and {{ var('compulsory_age_to') }}
+                    then disabled_population
+            end
+        ) as disabled_compulsory_age_population
+    from population
+    group by region_code, year
+),
+
+with_population as (
+    select
+        coalesce(p.region_code, a.region_code) as region_code,
+        coalesce(p.year, a.year) as year,
+        coalesce(p.senior_pupils, 0) as senior_pupils,
+        coalesce(p.disabled_compulsory_pupils, 0) as disabled_compulsory_pupils,
+        a.senior_age_population,
+        a.disabled_compulsory_age_population
+    from pupils as p
+    full outer join age_groups as a
+        on
+            p.region_code = a.region_code
+            and p.year = a.year
+),
+
+final as (
+    select
+        region_code,
+        year,
+        'senior_gross_enrolment_rate' as indicator_id,
+        senior_pupils as numerator,
+        senior_age_population as denominator
+    from with_population
+    union all
+    select
+        region_code,
+        year,
+        'disabled_compulsory_enrolment_rate' as indicator_id,
+        disabled_compulsory_pupils as numerator,
+        disabled_compulsory_age_population as denominator
+    from with_population
+    union all
+    select
+        region_code,
+        year,
+        'migrant_public_school_share' as indicator_id,
+        coalesce(migrant_public_compulsory_pupils, 0) as numerator,
+        coalesce(migrant_compulsory_pupils, 0) as denominator
+    from pupils
+    union all
+    select
+        region_code,
+        year,
+        'private_compulsory_share' as indicator_id,
+        coalesce(private_compulsory_pupils, 0) as numerator,
+        coalesce(compulsory_pupils, 0) as denominator
+    from pupils
+    union all
+    select
+        region_code,
+        year,
+        'compulsory_dropouts' as indicator_id,
+        coalesce(compulsory_dropouts, 0) as numerator,
+        cast(null as bigint) as denominator
+    from pupils
+)
+
+select * from final
