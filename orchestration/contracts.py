@@ -163,16 +163,7 @@ def code_lists() -> dict[str, CodeList]:
                 "none": ("无",),
             },
         ),
-        _inline(
-            "funding_item",
-            {
-                "edu_general_budget": ("一般公共预算教育支出",),
-                "operating_funds_preschool": ("学前教育公用经费",),
-                "operating_funds_primary": ("小学公用经费",),
-                "operating_funds_junior": ("初中公用经费",),
-                "operating_funds_senior": ("高中公用经费",),
-            },
-        ),
+        _seed_list("funding_item", "funding_items.csv", "item_code", "item_name_zh"),
     ]
     return {c.name: c for c in lists}
 
