@@ -3,10 +3,11 @@ models built, dbt tests and plan targets, with every failing target spelled out.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from expectations.catalogue import enforceable_targets
+from expectations.catalogue import enforceable_targets, load_targets
 from orchestration.loaders import FileLoadResult, LoadRun, render_load_report
 
 
@@ -48,6 +49,7 @@ class RunSummary:
         lines += [f"  FAILED {name}" for name in self.dbt_tests_failed]
         met = len(self.targets) - len(self.targets_failed)
         lines += ["", f"Plan target checks: {met} passed, {len(self.targets_failed)} failed"]
+        lines += self._by_region()
         for t in self.targets:
             verdict = "pass " if t["passed"] else t["severity"]
             line = (
@@ -57,7 +59,46 @@ class RunSummary:
             if not t["passed"]:
                 line += f" — “{t['quote']}”"
             lines.append(line)
+        lines += self._worst_misses()
         return "\n".join(lines)
+
+    def _by_region(self) -> list[str]:
+        """Per region: targets met / on track / at risk / missed / no data, and catalogue rows
+        that are not measurable (not enforced)."""
+        counts: dict[str, Counter] = {}
+        for t in self.targets:
+            counts.setdefault(t["region"], Counter())[t["status"]] += 1
+        for t in load_targets():
+            if not t.enforceable:
+                name = f"{t.region_name} ({t.region_code})" if t.region_code else t.region_name
+                counts.setdefault(name, Counter())["not_measurable"] += 1
+        columns = ("met", "on_track", "at_risk", "missed", "no_data", "not_measurable")
+        lines = ["", "Plan targets by region:", "  " + f"{'region':<28}" + "".join(
+            f"{c.replace('_', ' '):>15}" for c in columns
+        )]  # fmt: skip
+        for region, c in sorted(counts.items()):
+            lines.append("  " + f"{region:<28}" + "".join(f"{c[col]:>15}" for col in columns))
+        return lines
+
+    def _worst_misses(self, n: int = 5) -> list[str]:
+        """The targets missed by the largest share of what was due, with the plan's words."""
+        missed = [t for t in self.targets if t["status"] in ("missed", "at_risk")]
+        if not missed:
+            return []
+
+        def shortfall(t) -> float:
+            gap, due = t.get("gap"), t.get("due")
+            if not isinstance(gap, float):
+                return 0.0
+            return gap / abs(due) if isinstance(due, float) and due else gap
+
+        lines = ["", f"Worst misses (of {len(missed)}):"]
+        for t in sorted(missed, key=shortfall)[:n]:
+            lines.append(
+                f"  {t['region']} · {t['indicator']} · {t['year']}: {t['status']}, "
+                f"{t['failures']} — “{t['quote']}”"
+            )
+        return lines
 
 
 def _plain(value: Any) -> Any:
@@ -96,6 +137,9 @@ def summarise(result) -> RunSummary:
                     "target": meta.get("target"),
                     "status": meta.get("status"),
                     "quote": meta.get("quote"),
+                    "gap": meta.get("gap"),
+                    "due": meta.get("value_due"),
+                    "failures": meta.get("failures"),
                 }
             )
         elif ev.passed:

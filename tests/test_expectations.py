@@ -21,10 +21,13 @@ def mart(rows):
     )
 
 
-def test_suite_has_a_presence_and_a_value_expectation_per_target():
-    suite = build_suite([GER, SHARE])
+def test_suite_has_presence_value_and_milestone_expectations_per_target():
+    suite = build_suite([GER, SHARE], years=[2020, 2021, 2025])
     roles = sorted((e.meta["target_id"], e.meta["role"]) for e in suite.expectations)
-    assert roles == sorted((t.target_id, r) for t in (GER, SHARE) for r in ("presence", "value"))
+    expected = [
+        (t.target_id, r) for t in (GER, SHARE) for r in ("presence", "value", "milestone:2021")
+    ]
+    assert roles == sorted(expected)
 
 
 def test_met_missed_and_the_reported_gap():
@@ -43,11 +46,40 @@ def test_met_missed_and_the_reported_gap():
     assert results[SHARE.target_id].gap == pytest.approx(0.0)
 
 
-def test_a_target_year_without_data_is_no_data_not_met():
-    rows = [("410300", 2024, GER.indicator_id, 99.0, True)]
-    (result,) = validate_targets(mart(rows), [GER])
+def test_a_target_year_without_data_is_never_met():
+    (result,) = validate_targets(mart([("410302", 2025, GER.indicator_id, 99.0, True)]), [GER])
     assert result.status == "no_data"
     assert not result.passed
+
+
+def test_before_the_target_year_progress_is_judged_against_the_straight_line_milestone():
+    flat = dataclasses.replace(GER, target_id="flat")
+    base = GER.baseline
+    assert base is not None and base.year == 2020  # published in the plan's indicator table
+    due_2023 = GER.milestone(2023)
+    assert due_2023 == pytest.approx(base.value + (94 - base.value) * 3 / 5)
+    ahead = [("410300", 2023, GER.indicator_id, due_2023 + 0.1, True)]
+    behind = [("410300", 2023, GER.indicator_id, due_2023 - 0.1, True)]
+    (r,) = validate_targets(mart(ahead), [flat])
+    assert (r.status, r.actual_year, r.passed) == ("on_track", 2023, True)
+    (r,) = validate_targets(mart(behind), [flat])
+    assert (r.status, r.passed) == ("at_risk", False)
+    assert r.gap == pytest.approx(-0.1)
+    assert "2023" in r.failures[0]
+
+
+def test_a_non_decreasing_target_names_the_year_it_fell():
+    never_less = dataclasses.replace(
+        GER, target_id="never_less", comparator="non_decreasing", target_value=None
+    )
+    values = {2020: 10.0, 2021: 11.0, 2022: 12.0, 2023: 11.5, 2024: 13.0, 2025: 14.0}
+    rows = [("410300", y, GER.indicator_id, v, True) for y, v in values.items()]
+    (r,) = validate_targets(mart(rows), [never_less])
+    assert r.status == "missed"
+    assert len(r.failures) == 1 and r.failures[0].startswith("2023: 11.50 fell below 2022")
+    rows = [(c, y, i, 12.5 if y == 2023 else v, ok) for c, y, i, v, ok in rows]
+    (r,) = validate_targets(mart(rows), [never_less])
+    assert (r.status, r.failures) == ("met", ())
 
 
 def test_a_city_value_built_from_part_of_its_counties_is_no_data():
