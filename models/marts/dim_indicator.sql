@@ -21,7 +21,7 @@ final as (
         direction,
         numerator_definition,
         denominator_definition,
-        source,
+        source as definition_source,
         true as is_computed
     from indicators
     union all
@@ -39,7 +39,7 @@ final as (
         cast(null as varchar) as direction,
         definition as numerator_definition,
         cast(null as varchar) as denominator_definition,
-        computable_from_extracts as source,
+        computable_from_extracts as definition_source,
         false as is_computed
     from plan_indicators
 )
