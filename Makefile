@@ -17,7 +17,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(STAMP)
+# Browser assets Great Expectations Data Docs would load from CDNs, installed from npm so the
+# docs open offline (expectations/data_docs.py).
+DOCS_VENDOR := expectations/data_docs/node_modules/.installed-stamp
+$(DOCS_VENDOR): expectations/data_docs/package.json expectations/data_docs/package-lock.json
+	cd expectations/data_docs && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(DOCS_VENDOR)
 
 # Created once, before any Dagster process runs: two processes creating a fresh SQLite home at
 # the same moment can corrupt it.

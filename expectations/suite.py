@@ -10,6 +10,7 @@ Dagster code location should not pay it at load time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -177,8 +178,11 @@ def with_previous_year(mart: pd.DataFrame) -> pd.DataFrame:
     return mart.merge(prev, on=["region_code", "indicator_id", "year"], how="left")
 
 
-def validate_targets(mart: pd.DataFrame, targets: list[Target]) -> list[TargetResult]:
-    """Validate the indicator mart (a DataFrame of MART_COLUMNS) against every target."""
+def validate_targets(
+    mart: pd.DataFrame, targets: list[Target], docs_dir: Path | None = None
+) -> list[TargetResult]:
+    """Validate the indicator mart (a DataFrame of MART_COLUMNS) against every target; with
+    `docs_dir`, also write the Data Docs of the validation there (static, offline)."""
     import great_expectations as gx
 
     data = with_previous_year(mart[MART_COLUMNS])
@@ -191,6 +195,10 @@ def validate_targets(mart: pd.DataFrame, targets: list[Target]) -> list[TargetRe
         gx.ValidationDefinition(name="plan_targets", data=batch, suite=suite)
     )
     outcome = validation.run(batch_parameters={"dataframe": data})
+    if docs_dir is not None:
+        from expectations.data_docs import build
+
+        build(context, docs_dir)
 
     by_target: dict[str, dict[str, bool]] = {}
     for r in outcome.results:

@@ -3,11 +3,13 @@ models built, dbt tests and plan targets, with every failing target spelled out.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from expectations.catalogue import enforceable_targets, load_targets
+from expectations.progress import STATUSES
 from orchestration.loaders import FileLoadResult, LoadRun, render_load_report
 
 
@@ -47,10 +49,17 @@ class RunSummary:
             f"dbt data tests: {self.dbt_tests_passed} passed, {len(self.dbt_tests_failed)} failed",
         ]
         lines += [f"  FAILED {name}" for name in self.dbt_tests_failed]
-        met = len(self.targets) - len(self.targets_failed)
-        lines += ["", f"Plan target checks: {met} passed, {len(self.targets_failed)} failed"]
+        counts = Counter(t["status"] for t in self.targets)
+        lines += [
+            "",
+            f"Plan targets: {len(self.targets)} enforced of {len(load_targets())} in the "
+            "catalogue — "
+            + ", ".join(f"{s.replace('_', ' ')} {counts[s]}" for s in STATUSES)
+            + " (no data: the region or year is not in the extracts)",
+        ]
         lines += self._by_region()
-        for t in self.targets:
+        lines += ["", "Targets with data (pass / WARN / ERROR = a missed binding target):"]
+        for t in (t for t in self.targets if t["status"] != "no_data"):
             verdict = "pass " if t["passed"] else t["severity"]
             line = (
                 f"  {verdict:<5} {t['region']} · {t['indicator']} · {t['year']}: "
@@ -72,12 +81,12 @@ class RunSummary:
             if not t.enforceable:
                 name = f"{t.region_name} ({t.region_code})" if t.region_code else t.region_name
                 counts.setdefault(name, Counter())["not_measurable"] += 1
-        columns = ("met", "on_track", "at_risk", "missed", "no_data", "not_measurable")
-        lines = ["", "Plan targets by region:", "  " + f"{'region':<28}" + "".join(
+        columns = (*STATUSES, "not_measurable")
+        lines = ["", "Plan targets by region:", "  " + _pad("region", 30) + "".join(
             f"{c.replace('_', ' '):>15}" for c in columns
         )]  # fmt: skip
         for region, c in sorted(counts.items()):
-            lines.append("  " + f"{region:<28}" + "".join(f"{c[col]:>15}" for col in columns))
+            lines.append("  " + _pad(region, 30) + "".join(f"{c[col]:>15}" for col in columns))
         return lines
 
     def _worst_misses(self, n: int = 5) -> list[str]:
@@ -87,10 +96,13 @@ class RunSummary:
             return []
 
         def shortfall(t) -> float:
-            gap, due = t.get("gap"), t.get("due")
+            """The gap as a share of the larger of target and actual, so that a count that
+            should be 0 and a rate short of 80 % can be ranked together."""
+            gap, due, actual = t.get("gap"), t.get("due"), t.get("actual_value")
             if not isinstance(gap, float):
                 return 0.0
-            return gap / abs(due) if isinstance(due, float) and due else gap
+            scale = max(abs(v) for v in (due, actual, 1e-9) if isinstance(v, float))
+            return gap / scale
 
         lines = ["", f"Worst misses (of {len(missed)}):"]
         for t in sorted(missed, key=shortfall)[:n]:
@@ -99,6 +111,12 @@ class RunSummary:
                 f"{t['failures']} — “{t['quote']}”"
             )
         return lines
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align text whose Chinese characters take two columns in a terminal."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - shown, 1)
 
 
 def _plain(value: Any) -> Any:
@@ -134,6 +152,7 @@ def summarise(result) -> RunSummary:
                     "indicator": meta.get("indicator"),
                     "year": meta.get("year"),
                     "actual": f"{actual:.2f}" if isinstance(actual, float) else actual,
+                    "actual_value": actual,
                     "target": meta.get("target"),
                     "status": meta.get("status"),
                     "quote": meta.get("quote"),

@@ -12,6 +12,7 @@ import pytest
 from dagster import DagsterInstance
 
 from expectations.catalogue import enforceable_targets, load_targets
+from expectations.data_docs import remote_resources
 from orchestration.delivery import as_bureau_exports
 from orchestration.generator import generate
 from orchestration.loaders import load_landing
@@ -283,6 +284,9 @@ def test_every_catalogue_row_is_checked_or_says_why_not(baseline_run):
     assert coverage == (len(load_targets()), len(enforced), 0)
     report = summary.render()
     assert "Plan targets by region:" in report and "Worst misses" in report
+    # the validation's Data Docs are beside the warehouse and load nothing from the internet
+    docs = warehouse.parent / "data_docs"
+    assert (docs / "index.html").exists() and remote_resources(docs) == []
 
 
 def test_a_region_that_misses_one_target_fails_exactly_that_extra_check(baseline_run, missed_run):
