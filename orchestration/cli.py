@@ -95,6 +95,38 @@ def _load(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    import json
+
+    from orchestration.publish import ServingPaths, versions
+    from orchestration.settings import get_settings
+
+    serving = get_settings().serving_path
+    if not serving.exists():
+        print(f"Nothing published yet at {serving}.")
+        return 1
+    manifest = ServingPaths(serving).manifest
+    info = json.loads(manifest.read_text()) if manifest.exists() else {}
+    print(f"Serving: {serving}")
+    print(f"  published {info.get('published_at', '?')} by run {info.get('run_id') or '?'}")
+    for table, rows in sorted(info.get("tables", {}).items()):
+        if table.startswith("marts."):
+            print(f"  {table:<40}{rows:>12,}")
+    kept = versions(serving)
+    print(f"Versions kept for rollback ({len(kept)}): " + ", ".join(p.name for p in kept))
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from orchestration.publish import rollback
+    from orchestration.settings import get_settings
+
+    serving = get_settings().serving_path
+    chosen = rollback(serving, args.version)
+    print(f"{serving} now serves {chosen.name}; the replaced version is kept.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eduwh", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument(
         "--extract", action="append", choices=list(CONTRACTS), help="only this extract (repeatable)"
     )
+    sub.add_parser("status", help="what the serving warehouse holds and which versions are kept")
+    back = sub.add_parser("rollback", help="serve an earlier published version again")
+    back.add_argument("--version", help="a kept version's file name (default: the newest)")
     run = sub.add_parser("run", help="run the whole Dagster job (load, dbt build, plan targets)")
     for p in (demo, run):
         p.add_argument("--verbose", action="store_true", help="stream the full run log")
@@ -131,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "load":
         return _load(args)
+    if args.command == "status":
+        return _status(args)
+    if args.command == "rollback":
+        return _rollback(args)
     if args.command == "generate":
         _generate(args)
         return 0
@@ -139,13 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             os.environ["EDUWH_LANDING_DIR"] = str(Path(args.out).resolve())
         _generate(args)
-        from orchestration.settings import get_settings
-
         # The demo starts from an empty warehouse, as a new deployment would: the loads it shows
         # are first loads, and a warehouse of an earlier layout cannot get in the way.
-        warehouse = get_settings().warehouse_path
-        for stale in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        import shutil
+
+        from orchestration.settings import get_settings
+
+        settings = get_settings()
+        for stale in (settings.warehouse_path, settings.warehouse_path.with_suffix(".duckdb.wal")):
             stale.unlink(missing_ok=True)
+        shutil.rmtree(settings.serving_path.parent, ignore_errors=True)
         return _run_job(args.verbose)
     return _run_job(args.verbose)
 

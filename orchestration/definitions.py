@@ -35,7 +35,8 @@ from dagster_dbt import (
 
 from expectations.catalogue import Target, enforceable_targets, load_targets
 from orchestration.contracts import CONTRACTS
-from orchestration.loaders import load_landing, render_load_report
+from orchestration.loaders import load_landing, render_load_report, row_count_problems
+from orchestration.publish import fresh_staging, publish
 from orchestration.settings import PROJECT_DIR, get_settings
 
 # Every asset that writes the DuckDB file runs in this pool; dagster.yaml limits it to one at a
@@ -61,17 +62,30 @@ if not dbt_project.manifest_path.exists():
         )
         for name, c in CONTRACTS.items()
     ],
+    check_specs=[
+        AssetCheckSpec(
+            "row_counts_match_audit",
+            asset=AssetKey(["raw", name]),
+            blocking=True,
+            description="Every loaded file's rows in raw history equal the rows the load audit "
+            "records: a mismatch blocks the build and publishing.",
+        )
+        for name in CONTRACTS
+    ],
     name="load_landing",
     can_subset=True,
     pool=WRITER_POOL,
     retry_policy=RetryPolicy(max_retries=2, delay=5),
 )
-def load_landing_assets(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
+def load_landing_assets(context: AssetExecutionContext) -> Iterator[Any]:
     """One pass over the landing folder: schools first, because pupils and teachers are checked
-    against the schools of the same year; files no contract applies to are reported."""
+    against the schools of the same year; files no contract applies to are reported. A run over
+    every extract starts from a fresh staging copy of the published warehouse."""
     settings = get_settings()
     selected = [key.path[1] for key in context.selected_asset_keys]
     everything = len(selected) == len(CONTRACTS)
+    if everything:
+        context.log.info(fresh_staging(settings.warehouse_path, settings.serving_path))
     run = load_landing(
         settings.warehouse_path,
         settings.landing_dir,
@@ -108,6 +122,14 @@ def load_landing_assets(context: AssetExecutionContext) -> Iterator[MaterializeR
             )
             unattributed = []
         yield MaterializeResult(asset_key=AssetKey(["raw", extract]), metadata=metadata)
+        problems = row_count_problems(settings.warehouse_path, extract)
+        yield AssetCheckResult(
+            asset_key=AssetKey(["raw", extract]),
+            check_name="row_counts_match_audit",
+            passed=not problems,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"problems": "\n".join(problems) or "none"},
+        )
 
 
 class LayeredTranslator(DagsterDbtTranslator):
@@ -231,13 +253,42 @@ def mart_plan_progress(context: AssetExecutionContext) -> Iterator[Any]:
         )
 
 
+PUBLISHED = AssetKey(["warehouse", "published"])
+
+
+@asset(
+    key=PUBLISHED,
+    deps=[*warehouse_dbt_assets.keys, PLAN_PROGRESS],
+    group_name="serving",
+    pool=WRITER_POOL,
+    kinds={"duckdb"},
+    description=(
+        "The serving warehouse BI tools and analysts read (EDUWH_SERVING_PATH), replaced "
+        "atomically by the staging build once loading, the dbt build and its tests and the "
+        "blocking integrity checks have passed. Missed plan targets do not block it."
+    ),
+)
+def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+    settings = get_settings()
+    info = publish(
+        settings.warehouse_path, settings.serving_path, settings.keep_versions, context.run_id
+    )
+    return MaterializeResult(
+        metadata={
+            "serving_path": MetadataValue.path(str(settings.serving_path)),
+            "published_at": info["published_at"],
+            "tables": len(info["tables"]),
+        }
+    )
+
+
 warehouse_job = define_asset_job(
     "warehouse_job",
     description="Load every extract, build and test the dbt models, check the plan targets.",
 )
 
 defs = Definitions(
-    assets=[load_landing_assets, warehouse_dbt_assets, mart_plan_progress],
+    assets=[load_landing_assets, warehouse_dbt_assets, mart_plan_progress, published_warehouse],
     jobs=[warehouse_job],
     resources={
         "dbt": DbtCliResource(

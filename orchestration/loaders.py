@@ -556,3 +556,19 @@ def render_load_report(run: LoadRun, landing_dir: Path | None = None) -> str:
             + ", ".join(f"{code} {n:,}" for code, n in totals.most_common())
         )
     return "\n".join(lines)
+
+
+def row_count_problems(warehouse_path: Path, extract: str) -> list[str]:
+    """Files whose rows in raw.<extract>_history differ from what the load audit says was
+    loaded: an integrity failure that must block publishing."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            f"select a.source_file, a.rows_loaded, count(h._file_hash) "
+            f"from raw._load_audit as a left join raw.{extract}_history as h "
+            f"on h._file_hash = a.file_hash where a.extract = ? and a.status = 'loaded' "
+            f"group by all having a.rows_loaded <> count(h._file_hash) order by 1",
+            [extract],
+        ).fetchall()
+    return [
+        f"{name}: audit says {want:,} rows loaded, raw holds {got:,}" for name, want, got in rows
+    ]

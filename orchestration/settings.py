@@ -21,7 +21,9 @@ class ConfigurationError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
-    warehouse_path: Path
+    warehouse_path: Path  # the staging copy a run builds
+    serving_path: Path  # what BI tools and analysts read; replaced only by a passing build
+    keep_versions: int
     demo_mode: bool
     pseudonym_key: str | None
 
@@ -43,9 +45,15 @@ def _path(name: str, default: str) -> Path:
 
 
 def get_settings() -> Settings:
+    warehouse = _path("EDUWH_WAREHOUSE_PATH", "build/warehouse.duckdb")
     return Settings(
         landing_dir=_path("EDUWH_LANDING_DIR", "data/landing"),
-        warehouse_path=_path("EDUWH_WAREHOUSE_PATH", "build/warehouse.duckdb"),
+        warehouse_path=warehouse,
+        # beside the staging file unless configured, so a test's build publishes in its own folder
+        serving_path=_path(
+            "EDUWH_SERVING_PATH", str(warehouse.parent / "serving" / "warehouse.duckdb")
+        ),
+        keep_versions=int(os.environ.get("EDUWH_KEEP_VERSIONS", "3")),
         demo_mode=os.environ.get("EDUWH_DEMO", "") == "1",
         pseudonym_key=os.environ.get("EDUWH_PSEUDONYM_KEY") or None,
     )

@@ -23,13 +23,21 @@ class RunSummary:
     dbt_tests_passed: int = 0
     dbt_tests_failed: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
+    published: str | None = None  # the serving path, when this run published
 
     @property
     def targets_failed(self) -> list[dict[str, Any]]:
         return [t for t in self.targets if not t["passed"]]
 
     def render(self) -> str:
-        lines = [f"Run {'succeeded' if self.success else 'FAILED'}", "", "Rows per extract:"]
+        lines = [f"Run {'succeeded' if self.success else 'FAILED'}"]
+        lines.append(
+            f"Published to {self.published}"
+            if self.published
+            else "NOT published: the serving warehouse is unchanged (a blocking check or the "
+            "dbt build failed, see above and the run log)"
+        )
+        lines += ["", "Rows per extract:"]
         lines.append(
             f"  {'extract':<11}{'files':>6}{'unchanged':>10}{'read':>11}{'loaded':>11}"
             f"{'quarantined':>13}{'refused files':>15}{'in warehouse':>14}"
@@ -131,7 +139,9 @@ def summarise(result) -> RunSummary:
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         path = mat.asset_key.path
-        if path[0] == "raw" and len(path) == 2:
+        if path == ["warehouse", "published"]:
+            summary.published = str(_plain(mat.metadata["serving_path"]))
+        elif path[0] == "raw" and len(path) == 2:
             meta = {k: _plain(v) for k, v in mat.metadata.items()}
             for key in ("files_without_extract", "file_results"):
                 summary.files += [FileLoadResult(**f) for f in meta.pop(key, [])]

@@ -17,6 +17,7 @@ from orchestration.delivery import as_bureau_exports
 from orchestration.generator import generate
 from orchestration.loaders import load_landing
 from orchestration.privacy import scan_warehouse
+from orchestration.publish import table_counts
 from orchestration.settings import DEMO_PSEUDONYM_KEY
 from orchestration.summary import summarise
 
@@ -74,9 +75,12 @@ def query(warehouse, sql):
         return con.execute(sql).fetchall()
 
 
-def test_the_job_succeeds(baseline_run):
-    _, _, result, _ = baseline_run
+def test_the_job_succeeds_and_publishes_what_it_built(baseline_run):
+    _, warehouse, result, _ = baseline_run
     assert result.success
+    serving = warehouse.parent / "serving" / "warehouse.duckdb"
+    assert table_counts(serving) == table_counts(warehouse)
+    assert "marts.mart_plan_progress" in table_counts(serving)
 
 
 def test_warehouse_holds_every_generated_row(baseline_run):

@@ -1,0 +1,88 @@
+"""Write-audit-publish: the serving warehouse is replaced atomically, old versions are kept for
+rollback, a reader keeps the version it opened, and a broken row count blocks publishing."""
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from orchestration.publish import fresh_staging, publish, rollback, versions
+
+CORPUS_BASE = Path(__file__).parent / "corpus" / "_base"
+
+
+def build(path: Path, value: int) -> Path:
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(f"create table marts.t as select {value} as v")
+    return path
+
+
+def read(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select v from marts.t").fetchone()[0]
+
+
+def test_publish_replaces_atomically_keeps_versions_and_rolls_back(tmp_path):
+    staging, serving = tmp_path / "staging.duckdb", tmp_path / "serving" / "warehouse.duckdb"
+    publish(build(staging, 1), serving, keep=2)
+    assert read(serving) == 1 and versions(serving) == []
+    # a reader holding version 1 open is not disturbed by the next publish
+    with duckdb.connect(str(serving), read_only=True) as reader:
+        publish(build(staging, 2), serving, keep=2)
+        assert reader.execute("select v from marts.t").fetchone() == (1,)
+    assert read(serving) == 2
+    publish(build(staging, 3), serving, keep=2)
+    publish(build(staging, 4), serving, keep=2)
+    assert read(serving) == 4
+    assert [read(v) for v in versions(serving)] == [2, 3]  # only the newest two kept
+    rollback(serving)
+    assert read(serving) == 3
+    assert not list(serving.parent.glob(".*.tmp"))
+
+
+def test_a_run_starts_from_a_fresh_copy_of_the_published_warehouse(tmp_path):
+    staging, serving = tmp_path / "staging.duckdb", tmp_path / "serving.duckdb"
+    assert "empty" in fresh_staging(staging, serving) and not staging.exists()
+    build(serving, 7)
+    build(staging, 99)  # what a failed run left behind
+    fresh_staging(staging, serving)
+    assert read(staging) == 7
+
+
+def test_rollback_without_a_kept_version_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no earlier version"):
+        rollback(tmp_path / "warehouse.duckdb")
+
+
+def test_a_broken_row_count_blocks_publishing(tmp_path, monkeypatch):
+    """Rows go missing between load and check: the blocking check fails, dbt does not run and
+    the serving warehouse is never written."""
+    import orchestration.definitions as definitions
+
+    landing = tmp_path / "landing"
+    shutil.copytree(CORPUS_BASE, landing)
+    monkeypatch.setenv("EDUWH_LANDING_DIR", str(landing))
+    monkeypatch.setenv("EDUWH_WAREHOUSE_PATH", str(tmp_path / "staging.duckdb"))
+    monkeypatch.setenv("EDUWH_DEMO", "1")
+    real_load = definitions.load_landing
+
+    def load_then_lose_a_row(warehouse, *args, **kwargs):
+        run = real_load(warehouse, *args, **kwargs)
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("delete from raw.schools_history where _row_number = 2")
+        return run
+
+    monkeypatch.setattr(definitions, "load_landing", load_then_lose_a_row)
+    job = definitions.defs.resolve_job_def("warehouse_job")
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    checks = {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
+    failed = checks[("schools", "row_counts_match_audit")]
+    assert not failed.passed
+    assert "audit says 3 rows loaded, raw holds 2" in str(failed.metadata["problems"].value)
+    materialized = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
+    assert AssetKey(["warehouse", "published"]) not in materialized
+    assert not (tmp_path / "serving" / "warehouse.duckdb").exists()
