@@ -3,6 +3,7 @@
 `dagster dev -m orchestration.definitions` shows it; `eduwh run` executes the job.
 """
 
+import hashlib
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -21,9 +22,16 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
+    RunFailureSensorContext,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
     asset,
     define_asset_job,
     multi_asset,
+    run_failure_sensor,
+    sensor,
 )
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -35,7 +43,12 @@ from dagster_dbt import (
 
 from expectations.catalogue import Target, enforceable_targets, load_targets
 from orchestration.contracts import CONTRACTS
-from orchestration.loaders import load_landing, render_load_report, row_count_problems
+from orchestration.loaders import (
+    load_landing,
+    render_load_report,
+    row_count_problems,
+    scan_landing,
+)
 from orchestration.publish import fresh_staging, publish
 from orchestration.settings import PROJECT_DIR, get_settings
 
@@ -287,9 +300,56 @@ warehouse_job = define_asset_job(
     description="Load every extract, build and test the dbt models, check the plan targets.",
 )
 
+# Nightly at 02:00 Beijing time, when no one is reading dashboards.
+nightly_build = ScheduleDefinition(
+    name="nightly_build",
+    job=warehouse_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Shanghai",
+)
+
+
+def landing_fingerprint(landing_dir: Path) -> str:
+    """Names, sizes and modification times of every delivery in the landing folder: changes
+    when a file arrives, is replaced or removed, without reading the files."""
+    digest = hashlib.sha256()
+    if landing_dir.exists():
+        for lf in scan_landing(landing_dir):
+            stat = lf.path.stat()
+            digest.update(
+                f"{lf.path.relative_to(landing_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()
+
+
+@sensor(job=warehouse_job, minimum_interval_seconds=60)
+def landing_sensor(context: SensorEvaluationContext):
+    """Start the job when a bureau drops a new or corrected file into the landing folder."""
+    fingerprint = landing_fingerprint(get_settings().landing_dir)
+    if fingerprint == context.cursor:
+        return SkipReason("no new, changed or removed files in the landing folder")
+    context.update_cursor(fingerprint)
+    return RunRequest(run_key=fingerprint, tags={"trigger": "landing_sensor"})
+
+
+@run_failure_sensor(monitored_jobs=[warehouse_job])
+def alert_on_failure(context: RunFailureSensorContext) -> None:
+    """A failed run writes an alert (log file; webhook if EDUWH_ALERT_WEBHOOK is set)."""
+    from orchestration.alerts import write_alert
+
+    write_alert(
+        f"warehouse_job run {context.dagster_run.run_id} failed: the serving warehouse was not "
+        "replaced",
+        run_id=context.dagster_run.run_id,
+        error=context.failure_event.message,
+    )
+
+
 defs = Definitions(
     assets=[load_landing_assets, warehouse_dbt_assets, mart_plan_progress, published_warehouse],
     jobs=[warehouse_job],
+    schedules=[nightly_build],
+    sensors=[landing_sensor, alert_on_failure],
     resources={
         "dbt": DbtCliResource(
             project_dir=dbt_project,
