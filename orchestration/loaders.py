@@ -52,6 +52,7 @@ from orchestration.validation import (
 )
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
+STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
 IDENTITY_RE = re.compile(r"^(?P<extract>[a-z]+)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])")
 # Files that are not deliveries: hidden files, Excel lock files, generator and file manifests.
@@ -462,7 +463,12 @@ def load_landing(
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     scanned = scan_landing(landing_dir) if landing_dir.exists() else []
     results: list[FileLoadResult] = []
-    with duckdb.connect(str(warehouse_path)) as con:
+    # A new warehouse is created readable by DuckDB 1.x clients (BI drivers lag behind DuckDB
+    # releases); the file keeps that storage format through later writes, dbt's included.
+    config = (
+        {} if warehouse_path.exists() else {"storage_compatibility_version": STORAGE_COMPATIBILITY}
+    )
+    with duckdb.connect(str(warehouse_path), config=config) as con:
         ensure_raw_tables(con)
         if extracts is None:
             for lf in (f for f in scanned if f.extract is None):

@@ -307,3 +307,30 @@ def test_a_region_that_misses_one_target_fails_exactly_that_extra_check(baseline
     assert ">= 50 %" in line
     assert float(failed[0]["actual"]) < 50
     assert f"actual {failed[0]['actual']}" in line
+
+
+def test_the_serving_file_opens_in_a_duckdb_1x_client_and_answers_the_readme_queries(
+    baseline_run,
+):
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _, warehouse, _, _ = baseline_run
+    serving = warehouse.parent / "serving" / "warehouse.duckdb"
+    cli = Path(sys.executable).parent / "duckdb"  # duckdb-cli 1.5, a dev dependency
+    version = subprocess.run([str(cli), "-version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("v1.")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+    assert len(queries) >= 1
+    for block in queries:
+        out = subprocess.run(
+            [str(cli), "-readonly", "-csv", str(serving), "-c", block],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+        assert len(out.stdout.strip().splitlines()) >= 2, f"no rows for:\n{block}"
