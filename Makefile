@@ -37,6 +37,9 @@ target/manifest.json: $(STAMP) dbt_project.yml $(wildcard models/*/*.sql models/
 
 demo: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
 	EDUWH_DEMO=1 $(BIN)/eduwh demo
+	@# dbt's documentation as one self-contained page that opens offline
+	$(BIN)/dbt docs generate --static --quiet --profiles-dir .
+	@echo "dbt docs: target/static_index.html"
 
 # Load only (no dbt): the per-file report of what was loaded, quarantined and refused.
 load: install

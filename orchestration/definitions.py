@@ -49,7 +49,7 @@ from orchestration.loaders import (
     row_count_problems,
     scan_landing,
 )
-from orchestration.publish import fresh_staging, publish
+from orchestration.publish import export_parquet, fresh_staging, publish
 from orchestration.settings import PROJECT_DIR, get_settings
 
 # Every asset that writes the DuckDB file runs in this pool; dagster.yaml limits it to one at a
@@ -295,6 +295,23 @@ def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
     )
 
 
+@asset(
+    key=AssetKey(["warehouse", "parquet_exports"]),
+    deps=[PUBLISHED],
+    group_name="serving",
+    kinds={"parquet"},
+    description="The marts of the serving warehouse as Parquet (partitioned by year) beside it, "
+    "for BI tools without a DuckDB driver.",
+)
+def parquet_exports(context: AssetExecutionContext) -> MaterializeResult:
+    serving = get_settings().serving_path
+    out = serving.parent / "parquet"
+    exported = export_parquet(serving, out)
+    return MaterializeResult(
+        metadata={"path": MetadataValue.path(str(out)), "tables": len(exported), **exported}
+    )
+
+
 warehouse_job = define_asset_job(
     "warehouse_job",
     description="Load every extract, build and test the dbt models, check the plan targets.",
@@ -346,7 +363,13 @@ def alert_on_failure(context: RunFailureSensorContext) -> None:
 
 
 defs = Definitions(
-    assets=[load_landing_assets, warehouse_dbt_assets, mart_plan_progress, published_warehouse],
+    assets=[
+        load_landing_assets,
+        warehouse_dbt_assets,
+        mart_plan_progress,
+        published_warehouse,
+        parquet_exports,
+    ],
     jobs=[warehouse_job],
     schedules=[nightly_build],
     sensors=[landing_sensor, alert_on_failure],

@@ -111,3 +111,25 @@ def rollback(serving: Path, version: str | None = None) -> Path:
         os.link(serving, ServingPaths(serving).versions / f"warehouse-{stamp}-replaced.duckdb")
     os.replace(tmp, serving)
     return chosen
+
+
+def export_parquet(serving: Path, out_dir: Path) -> dict[str, int]:
+    """Every mart of the serving warehouse as Parquet for tools without a DuckDB driver, one
+    folder per table, partitioned by year where the table has one (`year=2024/…`). Rebuilt from
+    scratch so a dropped mart does not linger."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    exported = {}
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tables = con.execute(
+            "select table_name, bool_or(column_name = 'year') from information_schema.columns "
+            "where table_schema = 'marts' group by 1 order by 1"
+        ).fetchall()
+        for table, has_year in tables:
+            target = out_dir / table
+            options = "format parquet, partition_by (year)" if has_year else "format parquet"
+            path = target if has_year else target.with_suffix(".parquet")
+            con.execute(f"copy (select * from marts.{table}) to '{path}' ({options})")
+            exported[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+    return exported

@@ -81,6 +81,9 @@ def test_the_job_succeeds_and_publishes_what_it_built(baseline_run):
     serving = warehouse.parent / "serving" / "warehouse.duckdb"
     assert table_counts(serving) == table_counts(warehouse)
     assert "marts.mart_plan_progress" in table_counts(serving)
+    # and exported the marts as Parquet, partitioned by year
+    years = {p.name for p in (serving.parent / "parquet" / "mart_indicator_values").iterdir()}
+    assert {f"year={y}" for y in range(2019, 2026)} == years
 
 
 def test_warehouse_holds_every_generated_row(baseline_run):

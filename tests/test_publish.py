@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from orchestration.publish import fresh_staging, publish, rollback, versions
+from orchestration.publish import export_parquet, fresh_staging, publish, rollback, versions
 
 CORPUS_BASE = Path(__file__).parent / "corpus" / "_base"
 
@@ -86,3 +86,25 @@ def test_a_broken_row_count_blocks_publishing(tmp_path, monkeypatch):
     materialized = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
     assert AssetKey(["warehouse", "published"]) not in materialized
     assert not (tmp_path / "serving" / "warehouse.duckdb").exists()
+
+
+def test_marts_are_exported_as_parquet_partitioned_by_year(tmp_path):
+    serving = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(serving)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.by_year as "
+            "select range as v, 2020 + range % 2 as year from range(10)"
+        )
+        con.execute("create table marts.flat as select 1 as v")
+    exported = export_parquet(serving, tmp_path / "parquet")
+    assert exported == {"by_year": 10, "flat": 1}
+    assert sorted(p.name for p in (tmp_path / "parquet" / "by_year").iterdir()) == [
+        "year=2020",
+        "year=2021",
+    ]
+    with duckdb.connect() as con:
+        back = con.execute(
+            f"select count(*), sum(v) from read_parquet('{tmp_path}/parquet/by_year/*/*.parquet')"
+        ).fetchone()
+    assert back == (10, 45)
