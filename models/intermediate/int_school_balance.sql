@@ -84,76 +84,28 @@ school_stage as (
 ),
 
 -- one row per measure, so thresholds join from the seed instead of living in SQL
+{% set measures = [
+    ['qualified_teachers_per_100', '100.0 * qualified_teachers / pupils'],
+    ['backbone_teachers_per_100', '100.0 * backbone_teachers / pupils'],
+    ['pe_arts_teachers_per_100', '100.0 * pe_arts_teachers / pupils'],
+    ['floor_area_per_pupil', 'teaching_floor_area_m2 / school_pupils'],
+    ['sports_ground_per_pupil', 'sports_ground_area_m2 / school_pupils'],
+    ['equipment_value_per_pupil', 'equipment_value_yuan / school_pupils'],
+    ['multimedia_classrooms_per_100', '100.0 * multimedia_classrooms / school_pupils'],
+] %}
 measures as (
-    select
-        school_code,
-        year,
-        region_code,
-        stage_code,
-        pupils,
-        'qualified_teachers_per_100' as measure_id,
-        100.0 * qualified_teachers / pupils as measure_value
-    from school_stage
-    union all
-    select
-        school_code,
-        year,
-        region_code,
-        stage_code,
-        pupils,
-        'backbone_teachers_per_100' as measure_id,
-        100.0 * backbone_teachers / pupils as measure_value
-    from school_stage
-    union all
-    select
-        school_code,
-        year,
-        region_code,
-        stage_code,
-        pupils,
-        'pe_arts_teachers_per_100' as measure_id,
-        100.0 * pe_arts_teachers / pupils as measure_value
-    from school_stage
-    union all
-    select
-        school_code,
-        year,
-        region_code,
-        stage_code,
-        pupils,
-        'floor_area_per_pupil' as measure_id,
-        teaching_floor_area_m2 / school_pupils as measure_value
-    from school_stage
-    union all
-    select
-        school_code,
-        year,
-        region_code,
-        stage_code,
-        pupils,
-        'sports_ground_per_pupil' as measure_id,
-        sports_ground_area_m2 / school_pupils as measure_value
-    from school_stage
-    union all
-    select
-        school_code,
-        year,
-        region_code,
-        stage_code,
-        pupils,
-        'equipment_value_per_pupil' as measure_id,
-        equipment_value_yuan / school_pupils as measure_value
-    from school_stage
-    union all
-    select
-        school_code,
-        year,
-        region_code,
-        stage_code,
-        pupils,
-        'multimedia_classrooms_per_100' as measure_id,
-        100.0 * multimedia_classrooms / school_pupils as measure_value
-    from school_stage
+    {% for measure_id, expression in measures %}
+        select
+            school_code,
+            year,
+            region_code,
+            stage_code,
+            pupils,
+            '{{ measure_id }}' as measure_id,
+            {{ expression }} as measure_value
+        from school_stage
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 final as (

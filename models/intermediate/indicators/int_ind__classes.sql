@@ -23,37 +23,12 @@ by_region as (
 ),
 
 final as (
-    select
-        region_code,
-        year,
-        'large_classes' as indicator_id,
-        large_classes as numerator,
-        cast(null as bigint) as denominator
-    from by_region
-    union all
-    select
-        region_code,
-        year,
-        'super_large_classes' as indicator_id,
-        super_large_classes as numerator,
-        cast(null as bigint) as denominator
-    from by_region
-    union all
-    select
-        region_code,
-        year,
-        'large_class_share' as indicator_id,
-        large_classes as numerator,
-        classes as denominator
-    from by_region
-    union all
-    select
-        region_code,
-        year,
-        'super_large_class_share' as indicator_id,
-        super_large_classes as numerator,
-        classes as denominator
-    from by_region
+    {{ indicator_rows('by_region', [
+        ['large_classes', 'large_classes', none],
+        ['super_large_classes', 'super_large_classes', none],
+        ['large_class_share', 'large_classes', 'classes'],
+        ['super_large_class_share', 'super_large_classes', 'classes'],
+    ]) }}
 )
 
 select * from final

@@ -104,53 +104,14 @@ joined as (
 ),
 
 final as (
-    select
-        region_code,
-        year,
-        'edu_general_budget' as indicator_id,
-        general_budget as numerator,
-        cast(null as double) as denominator
-    from joined
-    union all
-    select
-        region_code,
-        year,
-        'edu_budget_per_pupil' as indicator_id,
-        general_budget as numerator,
-        pupils as denominator
-    from joined
-    union all
-    select
-        region_code,
-        year,
-        'operating_funds_per_pupil_preschool' as indicator_id,
-        funds_preschool as numerator,
-        funded_preschool as denominator
-    from joined
-    union all
-    select
-        region_code,
-        year,
-        'operating_funds_per_pupil_primary' as indicator_id,
-        funds_primary as numerator,
-        funded_primary as denominator
-    from joined
-    union all
-    select
-        region_code,
-        year,
-        'operating_funds_per_pupil_junior' as indicator_id,
-        funds_junior as numerator,
-        funded_junior as denominator
-    from joined
-    union all
-    select
-        region_code,
-        year,
-        'operating_funds_per_pupil_senior' as indicator_id,
-        funds_senior as numerator,
-        funded_senior as denominator
-    from joined
+    {{ indicator_rows('joined', [
+        ['edu_general_budget', 'general_budget', none],
+        ['edu_budget_per_pupil', 'general_budget', 'pupils'],
+        ['operating_funds_per_pupil_preschool', 'funds_preschool', 'funded_preschool'],
+        ['operating_funds_per_pupil_primary', 'funds_primary', 'funded_primary'],
+        ['operating_funds_per_pupil_junior', 'funds_junior', 'funded_junior'],
+        ['operating_funds_per_pupil_senior', 'funds_senior', 'funded_senior'],
+    ]) }}
 )
 
 select * from final

@@ -71,45 +71,19 @@ with_population as (
 ),
 
 final as (
-    select
-        region_code,
-        year,
-        'senior_gross_enrolment_rate' as indicator_id,
-        senior_pupils as numerator,
-        senior_age_population as denominator
-    from with_population
+    {{ indicator_rows('with_population', [
+        ['senior_gross_enrolment_rate', 'senior_pupils', 'senior_age_population'],
+        ['disabled_compulsory_enrolment_rate', 'disabled_compulsory_pupils',
+            'disabled_compulsory_age_population'],
+    ]) }}
     union all
-    select
-        region_code,
-        year,
-        'disabled_compulsory_enrolment_rate' as indicator_id,
-        disabled_compulsory_pupils as numerator,
-        disabled_compulsory_age_population as denominator
-    from with_population
-    union all
-    select
-        region_code,
-        year,
-        'migrant_public_school_share' as indicator_id,
-        coalesce(migrant_public_compulsory_pupils, 0) as numerator,
-        coalesce(migrant_compulsory_pupils, 0) as denominator
-    from pupils
-    union all
-    select
-        region_code,
-        year,
-        'private_compulsory_share' as indicator_id,
-        coalesce(private_compulsory_pupils, 0) as numerator,
-        coalesce(compulsory_pupils, 0) as denominator
-    from pupils
-    union all
-    select
-        region_code,
-        year,
-        'compulsory_dropouts' as indicator_id,
-        coalesce(compulsory_dropouts, 0) as numerator,
-        cast(null as bigint) as denominator
-    from pupils
+    {{ indicator_rows('pupils', [
+        ['migrant_public_school_share', 'coalesce(migrant_public_compulsory_pupils, 0)',
+            'coalesce(migrant_compulsory_pupils, 0)'],
+        ['private_compulsory_share', 'coalesce(private_compulsory_pupils, 0)',
+            'coalesce(compulsory_pupils, 0)'],
+        ['compulsory_dropouts', 'coalesce(compulsory_dropouts, 0)', none],
+    ]) }}
 )
 
 select * from final

@@ -49,21 +49,10 @@ gross_enrolment as (
 ),
 
 shares as (
-    select
-        region_code,
-        year,
-        'inclusive_kindergarten_coverage' as indicator_id,
-        inclusive_pupils as numerator,
-        pupils as denominator
-    from preschool_pupils
-    union all
-    select
-        region_code,
-        year,
-        'public_kindergarten_share' as indicator_id,
-        public_pupils as numerator,
-        pupils as denominator
-    from preschool_pupils
+    {{ indicator_rows('preschool_pupils', [
+        ['inclusive_kindergarten_coverage', 'inclusive_pupils', 'pupils'],
+        ['public_kindergarten_share', 'public_pupils', 'pupils'],
+    ]) }}
 ),
 
 final as (

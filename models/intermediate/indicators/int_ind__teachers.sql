@@ -69,29 +69,11 @@ staff as (
 final as (
     select * from pupil_teacher_ratios
     union all
-    select
-        region_code,
-        year,
-        'dual_qualified_teacher_share' as indicator_id,
-        dual_qualified_teachers as numerator,
-        vocational_teachers as denominator
-    from staff
-    union all
-    select
-        region_code,
-        year,
-        'teacher_rotation_rate' as indicator_id,
-        rotated_teachers as numerator,
-        rotation_eligible_teachers as denominator
-    from staff
-    union all
-    select
-        region_code,
-        year,
-        'backbone_share_of_rotated' as indicator_id,
-        rotated_backbone_teachers as numerator,
-        rotated_teachers as denominator
-    from staff
+    {{ indicator_rows('staff', [
+        ['dual_qualified_teacher_share', 'dual_qualified_teachers', 'vocational_teachers'],
+        ['teacher_rotation_rate', 'rotated_teachers', 'rotation_eligible_teachers'],
+        ['backbone_share_of_rotated', 'rotated_backbone_teachers', 'rotated_teachers'],
+    ]) }}
 )
 
 select * from final
