@@ -171,6 +171,8 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) ->
 INDICATOR_MART = get_asset_key_for_model([warehouse_dbt_assets], "mart_indicator_values")
 PLAN_PROGRESS = AssetKey(["marts", "mart_plan_progress"])
 PLAN_TARGETS = enforceable_targets()
+RECONCILIATION_CHECK = "baselines_reconcile"
+RECONCILIATION_STATUSES = ("match", "mismatch", "no_data", "not_reconciled")
 
 
 def _check_spec(t: Target) -> AssetCheckSpec:
@@ -211,7 +213,16 @@ def _severity(r) -> AssetCheckSeverity:
     group_name="marts",
     pool=WRITER_POOL,
     kinds={"duckdb", "python", "great_expectations"},
-    check_specs=[_check_spec(t) for t in PLAN_TARGETS],
+    check_specs=[
+        *(_check_spec(t) for t in PLAN_TARGETS),
+        AssetCheckSpec(
+            RECONCILIATION_CHECK,
+            asset=PLAN_PROGRESS,
+            description="The warehouse's figures for each published baseline year equal the "
+            "published figures within the stated tolerance (marts.mart_baseline_reconciliation); "
+            "a mismatch is an error in the results.",
+        ),
+    ],
     description=(
         "Every enforced plan target checked against the indicator mart with the Great "
         "Expectations suite generated from the catalogue; writes marts.mart_plan_progress (status "
@@ -240,6 +251,30 @@ def mart_plan_progress(context: AssetExecutionContext) -> Iterator[Any]:
             **{status: sum(r.status == status for r in results) for status in STATUSES},
             "data_docs": docs_note,
         }
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        counts = dict(
+            con.execute(
+                "select status, count(*) from marts.mart_baseline_reconciliation group by 1"
+            ).fetchall()
+        )
+        mismatches = con.execute(
+            "select baseline_id, published_value, warehouse_value, tolerance "
+            "from marts.mart_baseline_reconciliation where status = 'mismatch' order by 1"
+        ).fetchall()
+    yield AssetCheckResult(
+        asset_key=PLAN_PROGRESS,
+        check_name=RECONCILIATION_CHECK,
+        passed=not mismatches,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            **{status: counts.get(status, 0) for status in RECONCILIATION_STATUSES},
+            "mismatches": "\n".join(
+                f"{b}: published {p:g}, warehouse {w:g} (tolerance {tol:g})"
+                for b, p, w, tol in mismatches
+            )
+            or "none",
+        },
     )
     for r in results:
         t = r.target

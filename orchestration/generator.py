@@ -170,6 +170,7 @@ _BF = np.array(
 _GF = np.array([1.0] * 3 + [0.996**k for k in range(9)] + [0.996**8 * 0.99**k for k in range(3)])
 
 BASE_YEAR = 2020  # the year every plan is anchored to (卧龙区's published baseline)
+DUAL_QUALIFIED_2020 = 0.376
 
 # --------------------------------------------------------------------------------------------
 # 卧龙区 2020 published baseline. Source: 南阳市卧龙区教育体育事业发展"十四五"规划,
@@ -1373,8 +1374,15 @@ def _teacher_attributes(
     arts = full & (t["tstage"] != T_PRE) & (t["tstage"] != T_OTH) & (t["u_subj"] < p_pea)
     subj = np.where(arts, _draw_cat(t["u_s2"], np.array([0.45, 0.30, 0.25])), 3)
     subj = np.where(full, subj, 4)
-    p_dq = float(np.clip(0.40 + 0.027 * (year - 2019), 0.3, 0.65))
-    dq = full & (t["tstage"] == T_VOC) & (t["u_dq"] < p_dq)
+    # 双师型: 37.6 % of full-time vocational teachers in 2020 (洛阳's published baseline,
+    # 001_a06619f67622513c.txt lines 202–204), +3 points a year. A quota (the teachers with
+    # the lowest draws) rather than a coin per teacher, so the share is the rate, not a sample.
+    p_dq = float(np.clip(DUAL_QUALIFIED_2020 + 0.03 * (year - BASE_YEAR), 0.3, 0.65))
+    eligible = full & (t["tstage"] == T_VOC)
+    quota = round(p_dq * int(eligible.sum()))
+    order = np.argsort(np.where(eligible, t["u_dq"], np.inf), kind="stable")
+    dq = np.zeros(len(s), dtype=bool)
+    dq[order[:quota]] = True
     return {"backbone": backbone, "subject": subj, "dq": dq.astype(np.int64)}
 
 
@@ -1468,8 +1476,9 @@ def _write_schools(log: _FileLog, sch: _Schools, year: int, sy: _SchoolYear) -> 
 
 def _inclusive(sch: _Schools, public: np.ndarray, year: int) -> np.ndarray:
     """普惠性: public kindergartens (and 345 schools' kindergarten sections) always; private
-    kindergartens once the year's share (60 % in 2019, rising to ~75 %) passes their draw."""
-    p_private = np.clip(0.60 + 0.025 * (year - 2019), 0.5, 0.8)
+    kindergartens once the year's share passes their draw. The share (73 % in 2020, +2 points a
+    year) puts 洛阳's 普惠性幼儿园覆盖率 at its published 2020 baseline of 86 %."""
+    p_private = np.clip(0.73 + 0.02 * (year - BASE_YEAR), 0.5, 0.85)
     kg = sch.type == 111
     return (kg & public) | ((sch.type == 345) & public) | (kg & ~public & (sch.incl_u < p_private))
 

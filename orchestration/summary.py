@@ -24,6 +24,7 @@ class RunSummary:
     dbt_tests_failed: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
     published: str | None = None  # the serving path, when this run published
+    reconciliation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def targets_failed(self) -> list[dict[str, Any]]:
@@ -77,6 +78,16 @@ class RunSummary:
                 line += f" — “{t['quote']}”"
             lines.append(line)
         lines += self._worst_misses()
+        if self.reconciliation:
+            r = self.reconciliation
+            lines += [
+                "",
+                f"Published baselines: {r['match']} match the warehouse, {r['mismatch']} do not "
+                f"(ERROR), {r['no_data']} have no extracts, {r['not_reconciled']} are figures "
+                "the warehouse does not compute",
+            ]
+            if r["mismatch"]:
+                lines += [f"  MISMATCH {m}" for m in str(r["mismatches"]).splitlines()]
         return "\n".join(lines)
 
     def _by_region(self) -> list[str]:
@@ -150,7 +161,9 @@ def summarise(result) -> RunSummary:
             built.add(mat.asset_key)
     summary.models_built = len(built)
     for ev in result.get_asset_check_evaluations():
-        if ev.check_name in target_ids:
+        if ev.check_name == "baselines_reconcile":
+            summary.reconciliation = {k: _plain(v) for k, v in ev.metadata.items()}
+        elif ev.check_name in target_ids:
             meta = {k: _plain(v) for k, v in ev.metadata.items()}
             actual = meta.get("actual")
             summary.targets.append(

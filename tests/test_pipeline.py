@@ -165,6 +165,22 @@ def test_loading_the_same_landing_folder_again_leaves_every_table_identical(base
     assert _fingerprint(warehouse) == before
 
 
+def test_wolong_published_baselines_reconcile_with_the_warehouse(baseline_run):
+    _, warehouse, result, _ = baseline_run
+    rows = query(
+        warehouse,
+        "select status, count(*) from marts.mart_baseline_reconciliation "
+        "where region_code = '411303' group by 1 order by 1",
+    )
+    # every 2020 count of 卧龙区's plan the warehouse can compute equals the published figure
+    assert dict(rows)["match"] >= 40 and "mismatch" not in dict(rows)
+    (check,) = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == "baselines_reconcile"
+    ]
+    assert check.metadata["match"].value >= 40
+    assert "Published baselines:" in summarise(result).render()
+
+
 def test_wolong_2020_totals_equal_the_published_baseline(baseline_run):
     _, warehouse, _, _ = baseline_run
     schools = dict(
