@@ -108,3 +108,51 @@ def test_marts_are_exported_as_parquet_partitioned_by_year(tmp_path):
             f"select count(*), sum(v) from read_parquet('{tmp_path}/parquet/by_year/*/*.parquet')"
         ).fetchone()
     assert back == (10, 45)
+
+
+def test_a_missed_binding_target_is_an_error_and_the_run_still_publishes(tmp_path, monkeypatch):
+    """The data are right and the region missed: the binding target's check fails with ERROR,
+    and the serving warehouse is still replaced."""
+    import dataclasses
+
+    from dagster import AssetCheckSeverity
+
+    import orchestration.definitions as definitions
+
+    landing = tmp_path / "landing"
+    shutil.copytree(CORPUS_BASE, landing)
+    (landing / "funding").mkdir()
+    (landing / "funding" / "funding_411303_2020.csv").write_text(
+        "year,region_code,item_code,amount_yuan\n2020,411303,edu_general_budget,2350823764\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EDUWH_LANDING_DIR", str(landing))
+    monkeypatch.setenv("EDUWH_WAREHOUSE_PATH", str(tmp_path / "staging.duckdb"))
+    monkeypatch.setenv("EDUWH_DEMO", "1")
+    # one binding target, re-aimed at what this landing folder holds, set out of reach
+    binding = next(t for t in definitions.PLAN_TARGETS if t.is_binding)
+    unreachable = dataclasses.replace(
+        binding,
+        region_code="411303",
+        indicator_id="edu_general_budget",
+        target_year=2020,
+        comparator=">=",
+        target_value=1e12,
+    )
+    targets = [unreachable if t is binding else t for t in definitions.PLAN_TARGETS]
+    monkeypatch.setattr(definitions, "PLAN_TARGETS", targets)
+    job = definitions.defs.resolve_job_def("warehouse_job")
+    result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success
+    (check,) = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == binding.target_id
+    ]
+    assert not check.passed
+    assert check.severity == AssetCheckSeverity.ERROR
+    assert check.metadata["status"].value == "missed"
+    serving = tmp_path / "serving" / "warehouse.duckdb"
+    with duckdb.connect(str(serving), read_only=True) as con:
+        (status,) = con.execute(
+            "select status from marts.mart_plan_progress where target_id = ?", [binding.target_id]
+        ).fetchone()
+    assert status == "missed"
