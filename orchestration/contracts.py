@@ -229,10 +229,6 @@ class ExtractContract:
     def pseudonymise(self) -> dict[str, str]:
         return {c.name: c.pseudonymise_as for c in self.columns if c.pseudonymise_as}
 
-    @property
-    def key_warehouse_columns(self) -> list[str]:
-        return [self.column(c).warehouse_name for c in self.natural_key]
-
 
 def _year() -> Column:
     return Column(

@@ -357,7 +357,16 @@ def _add_parse_issues(con, parsed: ParsedFile) -> None:
     if parsed.issues:
         con.executemany(
             "insert into _issues values (?, ?, ?, ?)",
-            [(i.row_number, i.column_name, i.value, i.reason_code) for i in parsed.issues],
+            # a ragged row has no one offending value: keep what was wrong with it instead
+            [
+                (
+                    i.row_number,
+                    i.column_name,
+                    i.value if i.value is not None else i.detail,
+                    i.reason_code,
+                )
+                for i in parsed.issues
+            ],
         )
 
 

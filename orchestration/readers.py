@@ -21,7 +21,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from orchestration.contracts import ExtractContract, header_index, is_personal_header
+from orchestration.contracts import (
+    ExtractContract,
+    header_index,
+    is_personal_header,
+    normalise_header,
+)
 
 HEADER_SEARCH_ROWS = 30
 MANIFEST_SUFFIX = ".manifest.json"
@@ -189,8 +194,6 @@ def find_header(rows: list[list[str | None]], contract: ExtractContract, path: P
 
 
 def _norm(cell) -> str:
-    from orchestration.contracts import normalise_header
-
     return normalise_header(cell)
 
 

@@ -19,7 +19,6 @@ from orchestration.contracts import (
     CODE,
     DATE,
     DECIMAL,
-    ID,
     INTEGER,
     NORMALISED_KINDS,
     TEXT,
@@ -357,16 +356,3 @@ def canonical_sql(col: Column) -> str:
     if col.kind == DATE:
         return f"strftime({t_col(col)}, '%Y-%m-%d')"
     return _q("v_" + col.name)
-
-
-__all__ = [
-    "ID",
-    "Prepared",
-    "canonical_sql",
-    "checks_sql",
-    "normalise_sql",
-    "prepare",
-    "pseudonymise",
-    "redact_personal_values_sql",
-    "stored_value",
-]
