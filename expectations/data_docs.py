@@ -61,15 +61,23 @@ class OfflineAssetsMissing(RuntimeError):
     """The npm copies of the Data Docs' browser assets are not installed."""
 
 
+def missing_assets(vendor_root: Path = VENDOR_ROOT) -> str | None:
+    """Why the docs could not be made to work offline, or None when every asset is installed."""
+    missing = [p for p in ASSETS.values() if not (vendor_root / p).exists()]
+    if not missing:
+        return None
+    return (
+        f"{len(missing)} Data Docs asset(s) not installed under {vendor_root} "
+        f"(e.g. {missing[0]}): run `make install` (npm ci in expectations/data_docs)"
+    )
+
+
 def localise(site: Path, vendor_root: Path = VENDOR_ROOT) -> int:
     """Copy the vendored assets into `site/static/vendor` and rewrite every page to use them.
     Returns the number of pages rewritten; raises if an asset is missing."""
-    missing = [p for p in ASSETS.values() if not (vendor_root / p).exists()]
-    if missing:
-        raise OfflineAssetsMissing(
-            f"{len(missing)} Data Docs asset(s) not installed under {vendor_root} "
-            f"(e.g. {missing[0]}): run `make install` (npm ci in expectations/data_docs)"
-        )
+    reason = missing_assets(vendor_root)
+    if reason:
+        raise OfflineAssetsMissing(reason)
     vendor = site / "static" / "vendor"
     for rel in ASSETS.values():
         (vendor / rel).parent.mkdir(parents=True, exist_ok=True)

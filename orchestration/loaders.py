@@ -521,15 +521,10 @@ def _load_extract(
 
 def _unattributed(con, lf: LandingFile, landing_dir: Path) -> FileLoadResult:
     """A file no contract applies to: reported (once per content) and never loaded."""
-    name = lf.path.relative_to(landing_dir).as_posix()
-    digest = file_sha256(lf.path)
-    result = FileLoadResult("unknown", name, digest, "refused", message=lf.problem or "")
-    seen = _already_seen(con, "unknown", digest)
-    if seen:
-        result.status = "unchanged"
-        result.message = f"same content as the file refused on {seen[3]:%Y-%m-%d %H:%M} ({seen[2]})"
-        return result
-    _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+    result = _triage(con, "unknown", lf, landing_dir, {})
+    if result.status != "unchanged":
+        result.status, result.message = "refused", lf.problem or ""
+        _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
     return result
 
 

@@ -172,7 +172,7 @@ def find_header(rows: list[list[str | None]], contract: ExtractContract, path: P
     required = {c.name for c in contract.required}
     best: tuple[int, int, set[str]] | None = None
     for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {index[h] for h in (_norm(c) for c in cells) if h in index}
+        found = {index[h] for h in (normalise_header(c) for c in cells) if h in index}
         if required <= found:
             return _map_header(i, cells, contract, path)
         if best is None or len(found) > best[1]:
@@ -193,17 +193,13 @@ def find_header(rows: list[list[str | None]], contract: ExtractContract, path: P
     )
 
 
-def _norm(cell) -> str:
-    return normalise_header(cell)
-
-
 def _map_header(i: int, cells, contract: ExtractContract, path: Path) -> _Header:
     index = header_index(contract.name)
     positions: dict[str, int] = {}
     personal, ignored = [], []
     for pos, cell in enumerate(cells):
         text = "" if cell is None else str(cell).strip()
-        name = index.get(_norm(text))
+        name = index.get(normalise_header(text))
         if name is None:
             if not text:
                 continue
