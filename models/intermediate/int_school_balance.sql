@@ -29,7 +29,7 @@ stage_pupils as (
         year,
         region_code,
         stage_code,
-        sum(pupils) as pupils
+        {{ sum_count('pupils') }} as pupils
     from enrolment
     where stage_code in ('primary', 'junior')
     group by school_code, year, region_code, stage_code

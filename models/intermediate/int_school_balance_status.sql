@@ -13,8 +13,8 @@ final as (
         stage_code,
         max(pupils) as pupils,
         count(*) as measures,
-        sum(case when reaches_threshold then 1 else 0 end) as measures_reached,
-        sum(case when reaches_threshold then 1 else 0 end)
+        {{ count_where("reaches_threshold") }} as measures_reached,
+        {{ count_where("reaches_threshold") }}
         >= {{ var('balance_measures_required') }}
         and min(case when reaches_floor then 1 else 0 end) = 1 as meets_standard
     from measures

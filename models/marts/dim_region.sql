@@ -8,6 +8,19 @@ ancestors as (
     select * from {{ ref('int_region_ancestors') }}
 ),
 
+code_labels as (
+    select * from {{ ref('dim_code_label') }}
+),
+
+region_levels as (
+    select
+        code as region_level,
+        name_zh as region_level_name_zh,
+        name_en as region_level_name_en
+    from code_labels
+    where code_set = 'region_level'
+),
+
 level_codes as (
     select
         region_code,
@@ -23,6 +36,8 @@ final as (
         r.region_code,
         r.region_name,
         r.region_level,
+        rl.region_level_name_zh,
+        rl.region_level_name_en,
         r.parent_code,
         lc.province_code,
         prov.region_name as province_name,
@@ -48,6 +63,8 @@ final as (
         on lc.prefecture_code = pref.region_code
     left join regions as cnty
         on lc.county_code = cnty.region_code
+    left join region_levels as rl
+        on r.region_level = rl.region_level
 )
 
 select * from final

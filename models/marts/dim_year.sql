@@ -1,10 +1,14 @@
 -- The calendar comes from vars, not from the data, so a year with no extract yet still exists
 -- for targets and milestones to point at.
-with numbers as (
+with code_labels as (
+    select * from {{ ref('dim_code_label') }}
+),
+
+numbers as (
     {{ dbt.generate_series(var('last_year') - var('first_year') + 1) }}
 ),
 
-final as (
+years as (
     select
         cast({{ var('first_year') }} + generated_number - 1 as integer) as year,
         case
@@ -20,6 +24,19 @@ final as (
         {{ var('first_year') }} + generated_number - 1
         = {{ var('plan_target_year') }} as is_plan_target_year
     from numbers
+),
+
+final as (
+    select
+        y.year,
+        y.plan_period,
+        pp.name_zh as plan_period_name_zh,
+        pp.name_en as plan_period_name_en,
+        y.is_plan_baseline_year,
+        y.is_plan_target_year
+    from years as y
+    left join code_labels as pp
+        on pp.code_set = 'plan_period' and y.plan_period = pp.code
 )
 
 select * from final

@@ -17,20 +17,20 @@ by_school_grade as (
         school_code,
         year,
         grade_code,
-        sum(case when pupil_status <> 'dropped_out' then 1 else 0 end) as pupils,
-        sum(case when pupil_status <> 'dropped_out' and sex_code = '1' then 1 else 0 end)
+        {{ count_where("pupil_status <> 'dropped_out'") }} as pupils,
+        {{ count_where("pupil_status <> 'dropped_out' and sex_code = '1'") }}
             as male_pupils,
-        sum(case when pupil_status <> 'dropped_out' and sex_code = '2' then 1 else 0 end)
+        {{ count_where("pupil_status <> 'dropped_out' and sex_code = '2'") }}
             as female_pupils,
-        sum(case when pupil_status <> 'dropped_out' and is_migrant then 1 else 0 end)
+        {{ count_where("pupil_status <> 'dropped_out' and is_migrant") }}
             as migrant_pupils,
-        sum(case when pupil_status <> 'dropped_out' and is_left_behind then 1 else 0 end)
+        {{ count_where("pupil_status <> 'dropped_out' and is_left_behind") }}
             as left_behind_pupils,
-        sum(case when pupil_status <> 'dropped_out' and is_disabled then 1 else 0 end)
+        {{ count_where("pupil_status <> 'dropped_out' and is_disabled") }}
             as disabled_pupils,
-        sum(case when pupil_status = 'repeating' then 1 else 0 end) as repeating_pupils,
-        sum(case when pupil_status = 'new' then 1 else 0 end) as new_pupils,
-        sum(case when pupil_status = 'dropped_out' then 1 else 0 end) as dropouts
+        {{ count_where("pupil_status = 'repeating'") }} as repeating_pupils,
+        {{ count_where("pupil_status = 'new'") }} as new_pupils,
+        {{ count_where("pupil_status = 'dropped_out'") }} as dropouts
     from pupils
     group by school_code, year, grade_code
 ),

@@ -12,7 +12,7 @@ pupils_per_school as (
     select
         school_code,
         year,
-        sum(pupils) as pupils
+        {{ sum_count('pupils') }} as pupils
     from enrolment
     group by school_code, year
 ),

@@ -8,52 +8,38 @@ schools as (
     select * from {{ ref('dim_school') }}
 ),
 
+-- The conditions counted below, named once.
+flagged as (
+    select
+        *,
+        backbone_level in ('county', 'city', 'province', 'national') as is_backbone_county_plus,
+        staff_category = 'full_time_teacher' as is_full_time_teacher,
+        -- 优质均衡 counts teachers above the stage's required qualification: an associate
+        -- degree for primary, a bachelor's degree for junior secondary.
+        qualification in ('associate', 'bachelor', 'postgraduate') as is_associate_or_higher,
+        qualification in ('bachelor', 'postgraduate') as is_bachelor_or_higher
+    from teachers
+),
+
 by_school_stage as (
     select
         school_code,
         year,
         teaching_stage,
         count(*) as staff,
-        sum(case when staff_category = 'full_time_teacher' then 1 else 0 end)
-            as full_time_teachers,
-        sum(
-            case
-                when backbone_level in ('county', 'city', 'province', 'national') then 1 else 0
-            end
-        ) as backbone_teachers_county_or_higher,
-        sum(case when subject_group in ('pe', 'music', 'fine_art') then 1 else 0 end)
+        {{ count_where("is_full_time_teacher") }} as full_time_teachers,
+        {{ count_where("is_backbone_county_plus") }} as backbone_teachers_county_or_higher,
+        {{ count_where("subject_group in ('pe', 'music', 'fine_art')") }}
             as pe_arts_teachers,
-        -- 优质均衡 counts teachers above the stage's required qualification: an associate
-        -- degree for primary, a bachelor's degree for junior secondary.
-        sum(
-            case
-                when
-                    staff_category = 'full_time_teacher'
-                    and qualification in ('associate', 'bachelor', 'postgraduate')
-                    then 1
-                else 0
-            end
-        ) as teachers_associate_or_higher,
-        sum(
-            case
-                when
-                    staff_category = 'full_time_teacher'
-                    and qualification in ('bachelor', 'postgraduate')
-                    then 1
-                else 0
-            end
-        ) as teachers_bachelor_or_higher,
-        sum(case when is_dual_qualified then 1 else 0 end) as dual_qualified_teachers,
-        sum(case when is_rotation_eligible then 1 else 0 end) as rotation_eligible_teachers,
-        sum(case when is_rotated then 1 else 0 end) as rotated_teachers,
-        sum(
-            case
-                when is_rotated and backbone_level in ('county', 'city', 'province', 'national')
-                    then 1
-                else 0
-            end
-        ) as rotated_backbone_teachers
-    from teachers
+        {{ count_where("is_full_time_teacher and is_associate_or_higher") }}
+            as teachers_associate_or_higher,
+        {{ count_where("is_full_time_teacher and is_bachelor_or_higher") }}
+            as teachers_bachelor_or_higher,
+        {{ count_where("is_dual_qualified") }} as dual_qualified_teachers,
+        {{ count_where("is_rotation_eligible") }} as rotation_eligible_teachers,
+        {{ count_where("is_rotated") }} as rotated_teachers,
+        {{ count_where("is_rotated and is_backbone_county_plus") }} as rotated_backbone_teachers
+    from flagged
     group by school_code, year, teaching_stage
 ),
 
