@@ -26,6 +26,15 @@ $(DOCS_VENDOR): expectations/data_docs/package.json expectations/data_docs/packa
 
 install: $(STAMP) $(DOCS_VENDOR)
 
+# Debian's Chromium renders the plan-progress report and the Data Docs in the browser tests
+# (tests/test_browser.py); no browser download from the internet is involved. A CJK font so
+# that the screenshots show Chinese, not boxes.
+CHROMIUM := /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+$(CHROMIUM):
+	apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) \
+		|| (apt-get update -q && apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES))
+
 # Created once, before any Dagster process runs: two processes creating a fresh SQLite home at
 # the same moment can corrupt it.
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
@@ -56,7 +65,7 @@ lint: install
 	@# (with a file in a missing folder, dbt's connection retries hang sqlfluff's templater).
 	EDUWH_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint models
 
-test: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
+test: install $(CHROMIUM) $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
 	$(BIN)/pytest
 
 # The Dagster UI on http://127.0.0.1:3000 (run `make demo` first for data to look at).

@@ -55,6 +55,11 @@ EXTRA_DIRS = ("@fortawesome/fontawesome-free/webfonts",)
 LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[^\"']*logo-long\.png[^\"']*")
 LOCAL_STATIC = re.compile(r"""\b(src|href)=["']((?:\.\./)*)static/""")
 RESOURCE = re.compile(r"""(?:src|href)=["'](https?://[^"']+)["']""")
+TAG = re.compile(r"<(?:script|link)\b[^>]*>")
+# Subresource-integrity and CORS attributes GX copies from the CDN tags. On a file:// page a
+# script with `crossorigin` is refused (file:// has no CORS) and bootstrap's plugins never load;
+# the integrity hashes name the CDN's versions (popper 1.12.9), not the local copies.
+CDN_ATTRIBUTES = re.compile(r"""\s(?:integrity|crossorigin)(?:=(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
 
 
 class OfflineAssetsMissing(RuntimeError):
@@ -94,10 +99,17 @@ def localise(site: Path, vendor_root: Path = VENDOR_ROOT) -> int:
         new = LOCAL_STATIC.sub(lambda m, static=static: f'{m.group(1)}="{static}/', new)
         for url, rel in ASSETS.items():
             new = new.replace(f'"{url}"', f'"{_relative(vendor / rel, page)}"')
+        new = TAG.sub(_without_cdn_attributes, new)
         if new != text:
             page.write_text(new, encoding="utf-8")
             pages += 1
     return pages
+
+
+def _without_cdn_attributes(tag: re.Match) -> str:
+    """A local script or stylesheet tag without its CDN integrity and crossorigin attributes."""
+    text = tag.group(0)
+    return text if RESOURCE.search(text) else CDN_ATTRIBUTES.sub("", text)
 
 
 def _relative(target: Path, page: Path) -> str:
