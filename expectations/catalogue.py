@@ -17,6 +17,10 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CATALOGUE_PATH = SEEDS / "plan_targets.csv"
 BASELINES_PATH = SEEDS / "plan_baselines.csv"
 INDICATORS_PATH = SEEDS / "indicators.csv"
+BALANCE_STANDARDS_PATH = SEEDS / "balance_standards.csv"
+# The class-size cap a plan sets ("所有班级学生数不超过 45 人"), checked on every class.
+MAX_CLASS_SIZE = "max_class_size"
+CV_SUFFIX = "_cv"
 
 # Comparators on one region-year value, and comparators on the change between years.
 VALUE_COMPARATORS = frozenset({">=", ">", "<=", "<", "=", "between"})
@@ -67,6 +71,12 @@ class Target:
     @property
     def enforceable(self) -> bool:
         return enforcement(self) is True
+
+    @property
+    def is_school_standard(self) -> bool:
+        """Checked on every class, every school or the region's 差异系数
+        (marts.mart_standard_units) rather than on one region-year value."""
+        return self.indicator_id in school_standards()
 
     @property
     def is_trend(self) -> bool:
@@ -125,14 +135,25 @@ def computed_indicators(path: Path = INDICATORS_PATH) -> frozenset[str]:
         return frozenset(r["indicator_id"] for r in csv.DictReader(fh))
 
 
+@cache
+def school_standards(path: Path = BALANCE_STANDARDS_PATH) -> frozenset[str]:
+    """The standard ids of marts.mart_standard_units: the class-size cap, each 优质均衡 measure
+    (seeds/balance_standards.csv) and its coefficient of variation (`<measure>_cv`)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        measures = {r["measure_id"] for r in csv.DictReader(fh)}
+    return frozenset({MAX_CLASS_SIZE} | measures | {m + CV_SUFFIX for m in measures})
+
+
 def enforcement(target: Target) -> bool | str:
     """True, or the reason the target is not enforced."""
     if target.measurable != "true":
         return target.measurable or "not measurable"
     if target.comparator not in SUPPORTED_COMPARATORS:
         return f"comparator '{target.comparator}' is not supported"
-    if target.indicator_id not in computed_indicators():
+    if target.indicator_id not in computed_indicators() | school_standards():
         return f"indicator {target.indicator_id} is not computed by the warehouse"
+    if target.is_school_standard and (target.is_trend or not target.stage):
+        return "a school-level standard needs a stage and a value"
     if not target.is_trend and target.target_value is None:
         return "no target value"
     return True

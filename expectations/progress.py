@@ -18,6 +18,41 @@ from expectations.suite import TargetResult
 
 STATUSES = ("met", "on_track", "at_risk", "missed", "no_data")
 
+# The two tables' contract, as the dbt marts have theirs: names, order and types are fixed, so a
+# BI dashboard does not break when a column happens to be all null in one night's results.
+_TARGET = {
+    "target_id": "varchar",
+    "region_code": "varchar",
+    "region_name": "varchar",
+    "indicator_id": "varchar",
+    "target_year": "integer",
+    "comparator": "varchar",
+}
+_SOURCE = {"source_file": "varchar", "source_line": "integer", "source_quote": "varchar"}
+PROGRESS_COLUMNS = {
+    **_TARGET,
+    "target_value": "double",
+    "target_value_high": "double",
+    "unit": "varchar",
+    "binding": "varchar",
+    "status": "varchar",
+    "actual_value": "double",
+    "actual_year": "integer",
+    "value_due": "double",
+    "gap": "double",
+    "failures": "varchar",
+    "baseline_year": "integer",
+    "baseline_value": "double",
+    **_SOURCE,
+}
+COVERAGE_COLUMNS = {
+    **_TARGET,
+    "binding": "varchar",
+    "is_enforced": "boolean",
+    "reason_not_enforced": "varchar",
+    **_SOURCE,
+}
+
 
 def progress_frame(results: list[TargetResult]) -> pd.DataFrame:
     rows = []
@@ -48,7 +83,7 @@ def progress_frame(results: list[TargetResult]) -> pd.DataFrame:
                 "source_quote": t.source_quote,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
 
 
 def coverage_frame(targets: list[Target]) -> pd.DataFrame:
@@ -71,7 +106,7 @@ def coverage_frame(targets: list[Target]) -> pd.DataFrame:
                 "source_quote": t.source_quote,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))
 
 
 def write_progress(
@@ -83,8 +118,10 @@ def write_progress(
         con.register("progress_df", progress)
         con.register("coverage_df", coverage)
         con.execute("begin transaction")
-        con.execute("create or replace table marts.mart_plan_progress as select * from progress_df")
-        con.execute(
-            "create or replace table marts.mart_target_coverage as select * from coverage_df"
-        )
+        for table, frame, columns in (
+            ("mart_plan_progress", "progress_df", PROGRESS_COLUMNS),
+            ("mart_target_coverage", "coverage_df", COVERAGE_COLUMNS),
+        ):
+            casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in columns.items())
+            con.execute(f"create or replace table marts.{table} as select {casts} from {frame}")
         con.execute("commit")

@@ -15,9 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from expectations.catalogue import Target
+from orchestration.failpoints import failpoint
 
 SUITE_NAME = "plan_targets"
 MART_COLUMNS = ["region_code", "year", "indicator_id", "value", "is_complete_coverage"]
+# marts.mart_standard_units for the regions with school-level targets: one row per class, school
+# or region checked, under the target's region (a prefecture's row for each school of its
+# counties); `indicator_id` is the unit's standard_id.
+STANDARDS_SUITE_NAME = "school_standards"
+STANDARD_COLUMNS = ["region_code", "year", "indicator_id", "stage", "unit_kind", "unit_id", "value"]
+UNITS = {"class": "classes", "school": "schools", "region": "regions"}
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,13 @@ def _row_condition(target: Target, year: int):
     from great_expectations.expectations.row_conditions import Column
 
     # The typed form: GX's string parser silently keeps only the first clause of "a and b".
-    return (
+    condition = (
         (Column("region_code") == target.region_code)
         & (Column("year") == year)
         & (Column("indicator_id") == target.indicator_id)
     )
+    # A school-level standard names its stage (primary 45, junior 50): its rows carry it.
+    return condition & (Column("stage") == target.stage) if target.is_school_standard else condition
 
 
 def _bounds(comparator: str, value: float | None, high: float | None = None) -> dict:
@@ -95,7 +104,7 @@ def check_years(target: Target, years: list[int]) -> list[int]:
     return [y for y in years if target.baseline_year < y <= target.target_year]
 
 
-def build_suite(targets: list[Target], years: list[int], context=None):
+def build_suite(targets: list[Target], years: list[int], context=None, name: str = SUITE_NAME):
     """The expectations of every target, generated from the catalogue:
 
     - the target year: the value row exists (every county of the region reporting) and meets
@@ -104,7 +113,9 @@ def build_suite(targets: list[Target], years: list[int], context=None):
       target with no data would look met;
     - each interim year with data: the milestone on a straight line from the published
       baseline (warning);
-    - non_decreasing / non_increasing targets: every year's change on the year before.
+    - non_decreasing / non_increasing targets: every year's change on the year before;
+    - school-level standards (on marts.mart_standard_units rows): at least one class, school or
+      region to check, and every one of them within the target (or its milestone).
 
     Each description names its target and year: GX drops an expectation equal to one already in
     the suite, and two targets can share a region, year and bound."""
@@ -131,8 +142,16 @@ def build_suite(targets: list[Target], years: list[int], context=None):
                     )
                 )
             continue
-        expectations.append(
-            gxe.ExpectTableRowCountToEqual(
+        if t.is_school_standard:
+            presence = gxe.ExpectTableRowCountToBeBetween(
+                min_value=1,
+                row_condition=_row_condition(t, t.target_year),
+                severity=severity,
+                meta={"target_id": t.target_id, "role": "presence"},
+                description=f"{t.target_id}: there are {t.stage} units to check",
+            )
+        else:
+            presence = gxe.ExpectTableRowCountToEqual(
                 value=1,
                 row_condition=_row_condition(t, t.target_year)
                 & (Column("is_complete_coverage") == True),  # noqa: E712
@@ -140,7 +159,7 @@ def build_suite(targets: list[Target], years: list[int], context=None):
                 meta={"target_id": t.target_id, "role": "presence"},
                 description=f"{t.target_id}: a value exists, with every county reporting",
             )
-        )
+        expectations.append(presence)
         expectations.append(
             gxe.ExpectColumnValuesToBeBetween(
                 column="value",
@@ -167,7 +186,7 @@ def build_suite(targets: list[Target], years: list[int], context=None):
             )
     # Built complete and then added once: adding expectations one by one to a suite the context
     # already holds re-serialises the whole suite each time (minutes for a few hundred).
-    return context.suites.add(gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations))
+    return context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
 
 
 def with_previous_year(mart: pd.DataFrame) -> pd.DataFrame:
@@ -179,33 +198,67 @@ def with_previous_year(mart: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_targets(
-    mart: pd.DataFrame, targets: list[Target], docs_dir: Path | None = None
+    mart: pd.DataFrame,
+    targets: list[Target],
+    docs_dir: Path | None = None,
+    standards: pd.DataFrame | None = None,
 ) -> list[TargetResult]:
-    """Validate the indicator mart (a DataFrame of MART_COLUMNS) against every target; with
-    `docs_dir`, also write the Data Docs of the validation there (static, offline)."""
+    """Validate the indicator mart (a DataFrame of MART_COLUMNS) against every target, and the
+    school-level standards against `standards` (STANDARD_COLUMNS); with `docs_dir`, also write
+    the Data Docs of the validations there (static, offline)."""
     import great_expectations as gx
 
     data = with_previous_year(mart[MART_COLUMNS])
-    years = sorted(int(y) for y in data["year"].unique())
+    if standards is None:
+        standards = pd.DataFrame(columns=STANDARD_COLUMNS)
+    units = standards[STANDARD_COLUMNS]
+    years = sorted({int(y) for y in data["year"].unique()} | {int(y) for y in units["year"]})
     context = _ephemeral_context()
-    asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset("indicator_values")
-    batch = asset.add_batch_definition_whole_dataframe("all_rows")
-    suite = build_suite(targets, years, context)
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name="plan_targets", data=batch, suite=suite)
-    )
-    outcome = validation.run(batch_parameters={"dataframe": data})
+    source = context.data_sources.add_pandas("warehouse")
+    runs = [
+        (SUITE_NAME, "indicator_values", data, [t for t in targets if not t.is_school_standard]),
+        (
+            STANDARDS_SUITE_NAME,
+            "standard_units",
+            units,
+            [t for t in targets if t.is_school_standard],
+        ),
+    ]
+    by_target: dict[str, dict[str, bool]] = {}
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for name, asset_name, frame, group in runs:
+        if not group:
+            continue
+        batch = source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe("all")
+        suite = build_suite(group, years, context, name=name)
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        outcome = validation.run(batch_parameters={"dataframe": frame})
+        failpoint("expectations.validated")  # the kill tests' crash point mid-validation
+        for r in outcome.results:
+            meta = r.expectation_config.meta
+            by_target.setdefault(meta["target_id"], {})[meta["role"]] = bool(r.success)
+            if "unexpected_count" in r.result:
+                counts[meta["target_id"], meta["role"]] = (
+                    int(r.result["unexpected_count"]),
+                    int(r.result["element_count"]),
+                )
     if docs_dir is not None:
         from expectations.data_docs import build
 
         build(context, docs_dir)
 
-    by_target: dict[str, dict[str, bool]] = {}
-    for r in outcome.results:
-        meta = r.expectation_config.meta
-        by_target.setdefault(meta["target_id"], {})[meta["role"]] = bool(r.success)
     values = data.set_index(["region_code", "year", "indicator_id"])
-    return [_result(t, by_target.get(t.target_id, {}), values, years) for t in targets]
+    worst = _worst_units(units)
+    results = []
+    for t in targets:
+        roles = by_target.get(t.target_id, {})
+        if t.is_school_standard:
+            results.append(_standard_result(t, roles, counts, worst, years))
+        else:
+            results.append(_result(t, roles, values, years))
+    return results
 
 
 def _value(values: pd.DataFrame, key, column: str = "value") -> float | None:
@@ -218,50 +271,102 @@ def _value(values: pd.DataFrame, key, column: str = "value") -> float | None:
 def _result(t: Target, roles: dict[str, bool], values, years: list[int]) -> TargetResult:
     """The target's status from its expectations: met / missed in the target year; before it,
     on_track or at_risk against the milestone; no_data without a value."""
-    checked = [
+
+    def value_at(year: int) -> float | None:
+        return _value(values, (t.region_code, year, t.indicator_id))
+
+    if not t.is_trend:
+
+        def explain(year: int, actual: float, due: float, role: str) -> str:
+            bound = t.describe() if role == "value" else f"{t.comparator} {due:,.2f}"
+            return f"{year}: {actual:,.2f}, {'target' if role == 'value' else 'milestone'} {bound}"
+
+        return _value_result(t, roles, years, value_at, explain)
+    checked = [y for y in check_years(t, years) if value_at(y) is not None]
+    failures = tuple(
+        f"{y}: {value_at(y):,.2f} "
+        f"{'fell below' if t.comparator == 'non_decreasing' else 'rose above'} "
+        f"{y - 1}'s {_value(values, (t.region_code, y, t.indicator_id), 'previous'):,.2f}"
+        for y in checked
+        if roles.get(f"trend:{y}") is False
+    )
+    compared = [
         y
-        for y in check_years(t, years)
-        if _value(values, (t.region_code, y, t.indicator_id)) is not None
+        for y in checked
+        if _value(values, (t.region_code, y, t.indicator_id), "previous") is not None
     ]
-    if t.is_trend:
-        failures = tuple(
-            f"{y}: {_value(values, (t.region_code, y, t.indicator_id)):,.2f} "
-            f"{'fell below' if t.comparator == 'non_decreasing' else 'rose above'} "
-            f"{y - 1}'s {_value(values, (t.region_code, y, t.indicator_id), 'previous'):,.2f}"
-            for y in checked
-            if roles.get(f"trend:{y}") is False
-        )
-        compared = [
-            y
-            for y in checked
-            if _value(values, (t.region_code, y, t.indicator_id), "previous") is not None
-        ]
-        if not compared:
-            return TargetResult(t, "no_data", None)
-        last = max(compared)
-        actual = _value(values, (t.region_code, last, t.indicator_id))
-        status = "missed" if failures else "met" if last == t.target_year else "on_track"
-        return TargetResult(t, status, actual, last, failures=failures)
-    key = (t.region_code, t.target_year, t.indicator_id)
-    actual = _value(values, key)
+    if not compared:
+        return TargetResult(t, "no_data", None)
+    last = max(compared)
+    status = "missed" if failures else "met" if last == t.target_year else "on_track"
+    return TargetResult(t, status, value_at(last), last, failures=failures)
+
+
+def _value_result(t: Target, roles: dict[str, bool], years: list[int], value_at, explain):
+    """Met / missed in the target year, else on_track / at_risk on the latest milestone, else
+    no_data; `explain(year, actual, due, role)` words a failure."""
+    actual = value_at(t.target_year)
     if actual is not None:
         if not roles.get("presence", False):
             return TargetResult(
                 t, "no_data", actual, t.target_year, failures=("not every county reported",)
             )
-        status = "met" if roles.get("value") else "missed"
-        failures = (
-            () if status == "met" else (f"{t.target_year}: {actual:,.2f}, target {t.describe()}",)
-        )
-        return TargetResult(t, status, actual, t.target_year, failures=failures)
-    earlier = [y for y in checked if y < t.target_year]
+        if roles.get("value"):
+            return TargetResult(t, "met", actual, t.target_year)
+        failure = explain(t.target_year, actual, t.target_value, "value")
+        return TargetResult(t, "missed", actual, t.target_year, failures=(failure,))
+    earlier = [y for y in check_years(t, years) if y < t.target_year and value_at(y) is not None]
     if not earlier:
         return TargetResult(t, "no_data", None)
     last = max(earlier)
-    actual = _value(values, (t.region_code, last, t.indicator_id))
-    milestone = t.milestone(last)
+    actual, milestone = value_at(last), t.milestone(last)
     behind = roles.get(f"milestone:{last}") is False
-    failures = (
-        (f"{last}: {actual:,.2f}, milestone {t.comparator} {milestone:,.2f}",) if behind else ()
-    )
+    failures = (explain(last, actual, milestone, f"milestone:{last}"),) if behind else ()
     return TargetResult(t, "at_risk" if behind else "on_track", actual, last, milestone, failures)
+
+
+def _worst_units(units: pd.DataFrame) -> pd.DataFrame:
+    """Per region, year, standard and stage: the lowest and the highest unit value, the worst
+    one for a floor and for a cap."""
+    keys = ["region_code", "year", "indicator_id", "stage"]
+    if units.empty:
+        return pd.DataFrame(
+            columns=["low", "high", "unit_kind"], index=pd.MultiIndex.from_tuples([], names=keys)
+        )
+    grouped = units.groupby(keys)
+    return pd.DataFrame(
+        {
+            "low": grouped["value"].min(),
+            "high": grouped["value"].max(),
+            "unit_kind": grouped["unit_kind"].first(),
+        }
+    )
+
+
+def _standard_result(
+    t: Target,
+    roles: dict[str, bool],
+    counts: dict[tuple[str, str], tuple[int, int]],
+    worst: pd.DataFrame,
+    years: list[int],
+) -> TargetResult:
+    """A school-level standard's status, with the worst class, school or region as the actual
+    value and, in a failure, how many of them are outside the standard."""
+    floor = t.comparator in (">=", ">")
+
+    def value_at(year: int) -> float | None:
+        key = (t.region_code, year, t.indicator_id, t.stage)
+        return _value(worst, key, "low" if floor else "high")
+
+    def explain(year: int, actual: float, due: float, role: str) -> str:
+        key = (t.region_code, year, t.indicator_id, t.stage)
+        units = UNITS[worst.at[key, "unit_kind"]]
+        outside, total = counts.get((t.target_id, role), (0, 0))
+        bound = f"target {t.describe()}" if role == "value" else f"milestone {t.comparator} {due:g}"
+        extreme = "lowest" if floor else "highest"
+        return (
+            f"{year}: {outside} of {total} {t.stage} {units} fail the {bound} "
+            f"({extreme} {actual:,.2f})"
+        )
+
+    return _value_result(t, roles, years, value_at, explain)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from expectations.catalogue import enforceable_targets
-from expectations.suite import build_suite, validate_targets
+from expectations.suite import STANDARD_COLUMNS, build_suite, validate_targets
 
 GER, SHARE = (
     next(t for t in enforceable_targets() if t.indicator_id == i)
@@ -100,3 +100,87 @@ def test_upper_bound_and_between_comparators():
     rows = [("410300", 2025, GER.indicator_id, 44.0, True)]
     results = {r.target.target_id: r.status for r in validate_targets(mart(rows), [cap, band])}
     assert results == {"cap": "met", "band": "missed"}
+
+
+# School-level standards of 泸西县's action plan, checked on every class, school or county.
+TARGETS_BY_ID = {t.target_id: t for t in enforceable_targets()}
+CLASS_CAP_PRIMARY = TARGETS_BY_ID["luxi_2025_max_class_size_primary"]  # <= 45
+CLASS_CAP_JUNIOR = TARGETS_BY_ID["luxi_2025_max_class_size_junior"]  # <= 50
+FLOOR_AREA = TARGETS_BY_ID["luxi_2025_floor_area_per_pupil_primary"]  # >= 4.5 m² every school
+FLOOR_AREA_CV = TARGETS_BY_ID["luxi_2025_floor_area_per_pupil_cv_primary"]  # < 0.5
+STANDARDS = [CLASS_CAP_PRIMARY, CLASS_CAP_JUNIOR, FLOOR_AREA, FLOOR_AREA_CV]
+
+
+def units(rows):
+    return pd.DataFrame(rows, columns=STANDARD_COLUMNS)
+
+
+def check_standards(rows, targets=STANDARDS):
+    results = validate_targets(mart([]), targets, standards=units(rows))
+    return {r.target.target_id: r for r in results}
+
+
+def test_a_class_cap_counts_the_classes_above_it_in_its_stage_and_region():
+    rows = [
+        ("532527", 2025, "max_class_size", "primary", "class", f"s1:{i}", size)
+        for i, size in enumerate([40, 45, 47, 52])
+    ] + [
+        ("532527", 2025, "max_class_size", "junior", "class", "s2:1", 48.0),  # junior cap 50
+        ("411303", 2025, "max_class_size", "primary", "class", "s3:1", 70.0),  # another county
+    ]
+    r = check_standards(rows, [CLASS_CAP_PRIMARY, CLASS_CAP_JUNIOR])
+    primary, junior = r[CLASS_CAP_PRIMARY.target_id], r[CLASS_CAP_JUNIOR.target_id]
+    assert (primary.status, primary.actual, primary.gap) == ("missed", 52.0, -7.0)
+    assert primary.failures == (
+        "2025: 2 of 4 primary classes fail the target <= 45 pupils (highest 52.00)",
+    )
+    assert (junior.status, junior.actual) == ("met", 48.0)
+
+
+def test_a_school_threshold_must_hold_in_every_school_and_is_judged_early_on_its_milestone():
+    in_2025 = [
+        ("532527", 2025, FLOOR_AREA.indicator_id, "primary", "school", "s1", 5.0),
+        ("532527", 2025, FLOOR_AREA.indicator_id, "primary", "school", "s2", 4.4),
+    ]
+    r = check_standards(in_2025, [FLOOR_AREA])[FLOOR_AREA.target_id]
+    assert (r.status, r.actual) == ("missed", 4.4)
+    assert r.gap == pytest.approx(-0.1)
+    assert r.failures[0].startswith("2025: 1 of 2 primary schools fail the target >= 4.5")
+    # before the target year, with no published baseline the milestone is the standard itself
+    in_2024 = [(c, 2024, i, st, k, u, v) for c, _, i, st, k, u, v in in_2025]
+    r = check_standards(in_2024, [FLOOR_AREA])[FLOOR_AREA.target_id]
+    assert (r.status, r.actual_year, r.milestone) == ("at_risk", 2024, 4.5)
+    ok_2024 = [row[:-1] + (4.6,) for row in in_2024]
+    assert check_standards(ok_2024, [FLOOR_AREA])[FLOOR_AREA.target_id].status == "on_track"
+
+
+def test_a_coefficient_of_variation_cap_is_strict_and_a_region_without_units_has_no_data():
+    at_cap = [("532527", 2025, FLOOR_AREA_CV.indicator_id, "primary", "region", "532527", 0.5)]
+    r = check_standards(at_cap)
+    assert r[FLOOR_AREA_CV.target_id].status == "missed"  # 小学均小于 0.5: 0.5 is not less
+    assert r[CLASS_CAP_PRIMARY.target_id].status == "no_data"
+    below = [row[:-1] + (0.49,) for row in at_cap]
+    assert check_standards(below)[FLOOR_AREA_CV.target_id].status == "met"
+
+
+def test_the_progress_tables_keep_their_column_types_even_when_a_column_is_all_null(tmp_path):
+    import duckdb
+
+    from expectations.catalogue import load_targets
+    from expectations.progress import COVERAGE_COLUMNS, PROGRESS_COLUMNS, write_progress
+
+    # GER has no upper bound: target_value_high is null in every row, as in a real night
+    results = validate_targets(mart([("410300", 2025, GER.indicator_id, 95.0, True)]), [GER])
+    warehouse = tmp_path / "w.duckdb"
+    write_progress(warehouse, results, load_targets())
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table, columns in (
+            ("mart_plan_progress", PROGRESS_COLUMNS),
+            ("mart_target_coverage", COVERAGE_COLUMNS),
+        ):
+            described = con.execute(f"describe marts.{table}").fetchall()
+            assert [(c, t.lower()) for c, t, *_ in described] == list(columns.items())
+        row = con.execute(
+            "select status, actual_year, target_value_high from marts.mart_plan_progress"
+        ).fetchone()
+    assert row == ("met", 2025, None)
