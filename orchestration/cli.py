@@ -1,4 +1,8 @@
-"""Operator commands: `eduwh generate`, `eduwh load`, `eduwh run`, `eduwh demo`."""
+"""Operator commands of the warehouse: build it, see what is published, roll back, write the
+plan-progress report, read the load audit; and generate or run the demo.
+
+Every command has --help. Settings come from the environment (orchestration/settings.py):
+EDUWH_LANDING_DIR, EDUWH_WAREHOUSE_PATH (staging), EDUWH_SERVING_PATH, EDUWH_KEEP_VERSIONS."""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from pathlib import Path
 from orchestration.contracts import CONTRACTS
 
 
-def _run_job(verbose: bool = False) -> int:
+def _run_job(verbose: bool = False, progress: bool = True) -> int:
     from dagster import DagsterInstance
 
+    from orchestration.crash_recovery import owner_tags, release_crashed_runs
     from orchestration.definitions import defs
     from orchestration.settings import get_settings
     from orchestration.summary import summarise
@@ -25,6 +30,9 @@ def _run_job(verbose: bool = False) -> int:
     instance = (
         DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     )
+    # a killed earlier run would otherwise hold the one writer slot for ever
+    for note in release_crashed_runs(instance):
+        print(note, flush=True)
     job = defs.resolve_job_def("warehouse_job")
     # dagster-dbt echoes every dbt log line to stdout; the operator wants the summary, so the
     # full log goes to a file unless --verbose.
@@ -32,7 +40,12 @@ def _run_job(verbose: bool = False) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
     level = "DEBUG" if verbose else "INFO"
-    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    loggers: dict = {"console": {"config": {"log_level": level}}}
+    if progress and not verbose:
+        # The terminal shows one line per step and asset while the log file takes the rest.
+        total = len(job.asset_layer.selected_asset_keys)
+        loggers["progress"] = {"config": {"total_assets": total}}
+    run_config = {"loggers": loggers}
     with contextlib.ExitStack() as stack:
         if not verbose:
             print(f"Running warehouse_job (full log: {log_path}) ...", flush=True)
@@ -40,7 +53,7 @@ def _run_job(verbose: bool = False) -> int:
             stack.enter_context(contextlib.redirect_stdout(log))
             stack.enter_context(contextlib.redirect_stderr(log))
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config
+            instance=instance, raise_on_error=False, run_config=run_config, tags=owner_tags()
         )
     summary = summarise(result)
     print(summary.render())
@@ -127,6 +140,42 @@ def _rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serving_or_none():
+    from orchestration.settings import get_settings
+
+    serving = get_settings().serving_path
+    if not serving.exists():
+        print(f"Nothing published yet at {serving}: run `eduwh build` first.", file=sys.stderr)
+        return None
+    return serving
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The plan-progress report of the serving warehouse, as a static HTML page."""
+    from orchestration.report import build_report
+
+    serving = _serving_or_none()
+    if serving is None:
+        return 1
+    out = Path(args.out) if args.out else serving.parent / "report"
+    page = build_report(serving, out)
+    print(f"Plan progress report: {page}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """What the load audit of the serving warehouse says, per extract, and the files and rows
+    that were refused or quarantined."""
+    from orchestration.loaders import audit_summary
+
+    serving = _serving_or_none()
+    if serving is None:
+        return 1
+    print(f"Load audit of {serving}:")
+    print(audit_summary(serving, extract=args.extract, region=args.region, year=args.year))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eduwh", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,9 +208,38 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="what the serving warehouse holds and which versions are kept")
     back = sub.add_parser("rollback", help="serve an earlier published version again")
     back.add_argument("--version", help="a kept version's file name (default: the newest)")
-    run = sub.add_parser("run", help="run the whole Dagster job (load, dbt build, plan targets)")
-    for p in (demo, run):
+    build = sub.add_parser(
+        "build",
+        aliases=["run"],
+        help="run the whole job: load, dbt build, plan targets, publish (with progress)",
+        description="Run warehouse_job: load the landing folder into a fresh staging warehouse, "
+        "build and test the dbt models, check the plan targets, and publish to the serving path "
+        "only if every blocking check passed. Prints one line per step and asset as it goes; "
+        "the full log goes to build/logs/.",
+    )
+    for p in (demo, build):
         p.add_argument("--verbose", action="store_true", help="stream the full run log")
+    build.add_argument(
+        "--no-progress", action="store_true", help="print only the summary at the end"
+    )
+    report = sub.add_parser(
+        "report",
+        help="write the plan-progress report (static HTML) of the serving warehouse",
+        description="Per region, each targeted indicator's trend against its target and "
+        "milestones, a region × indicator status heat map and the worst misses with the plan's "
+        "own words. One self-contained HTML file that opens offline.",
+    )
+    report.add_argument("--out", help="folder for index.html (default: <serving dir>/report)")
+    audit = sub.add_parser(
+        "audit",
+        help="summarise the load audit: rows read / loaded / quarantined, refused files",
+        description="From raw._load_audit and raw._quarantine of the serving warehouse: per "
+        "extract the current files and rows read = loaded + quarantined, every refused file with "
+        "its reason, and the quarantine reasons with examples (file, row, column).",
+    )
+    audit.add_argument("--extract", choices=list(CONTRACTS), help="only this extract")
+    audit.add_argument("--region", help="only files of this region code")
+    audit.add_argument("--year", type=int, help="only files of this year")
     args = parser.parse_args(argv)
 
     if args.command == "load":
@@ -170,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         return _status(args)
     if args.command == "rollback":
         return _rollback(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "audit":
+        return _audit(args)
     if args.command == "generate":
         _generate(args)
         return 0
@@ -189,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             stale.unlink(missing_ok=True)
         shutil.rmtree(settings.serving_path.parent, ignore_errors=True)
         return _run_job(args.verbose)
-    return _run_job(args.verbose)
+    return _run_job(args.verbose, progress=not args.no_progress)
 
 
 if __name__ == "__main__":

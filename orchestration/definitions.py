@@ -28,6 +28,7 @@ from dagster import (
     SensorEvaluationContext,
     SkipReason,
     asset,
+    colored_console_logger,
     define_asset_job,
     multi_asset,
     run_failure_sensor,
@@ -42,6 +43,8 @@ from dagster_dbt import (
 )
 
 from expectations.catalogue import Target, enforceable_targets, load_targets
+from orchestration import failpoints
+from orchestration.console import progress_logger
 from orchestration.contracts import CONTRACTS
 from orchestration.loaders import (
     load_landing,
@@ -165,7 +168,7 @@ class LayeredTranslator(DagsterDbtTranslator):
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Seeds, models and their tests in one `dbt build` (each dbt call costs seconds)."""
     os.environ["EDUWH_WAREHOUSE_PATH"] = str(get_settings().warehouse_path)
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from failpoints.each("dbt.event", dbt.cli(["build"], context=context).stream())
 
 
 INDICATOR_MART = get_asset_key_for_model([warehouse_dbt_assets], "mart_indicator_values")
@@ -195,6 +198,28 @@ def read_indicator_mart(warehouse_path) -> Any:
             "select region_code, year, indicator_id, value, is_complete_coverage "
             "from marts.mart_indicator_values"
         ).df()
+
+
+def read_standard_units(warehouse_path, region_codes: list[str]) -> Any:
+    """The classes, schools and regions the school-level standards of these regions are checked
+    on (marts.mart_standard_units), each under the target's region: a prefecture's standard
+    covers the classes and schools of its counties, a 差异系数 is the region's own."""
+    from expectations.suite import STANDARD_COLUMNS
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return con.execute(
+            """
+            select t.region_code, u.year, u.standard_id as indicator_id, u.stage_code as stage,
+                   u.unit_kind, u.unit_id, u.value
+            from marts.mart_standard_units as u
+            inner join marts.dim_region as r on u.region_code = r.region_code
+            inner join (select unnest(?::varchar[]) as region_code) as t
+                on t.region_code = u.region_code
+                or (u.unit_kind <> 'region'
+                    and t.region_code in (r.prefecture_code, r.province_code))
+            """,
+            [sorted(set(region_codes))],
+        ).df()[STANDARD_COLUMNS]
 
 
 def _severity(r) -> AssetCheckSeverity:
@@ -242,8 +267,12 @@ def mart_plan_progress(context: AssetExecutionContext) -> Iterator[Any]:
     reason = missing_assets()
     if reason:
         context.log.error(f"Data Docs not built: {reason}")
+    standard_regions = [t.region_code for t in PLAN_TARGETS if t.is_school_standard]
     results = validate_targets(
-        read_indicator_mart(warehouse), PLAN_TARGETS, docs_dir=None if reason else docs
+        read_indicator_mart(warehouse),
+        PLAN_TARGETS,
+        docs_dir=None if reason else docs,
+        standards=read_standard_units(warehouse, standard_regions),
     )
     docs_note = f"not built: {reason}" if reason else MetadataValue.path(str(docs / "index.html"))
     write_progress(warehouse, results, load_targets())
@@ -348,6 +377,27 @@ def parquet_exports(context: AssetExecutionContext) -> MaterializeResult:
     )
 
 
+@asset(
+    key=AssetKey(["reports", "plan_progress"]),
+    deps=[PUBLISHED],
+    group_name="serving",
+    kinds={"html"},
+    description="The plan-progress report of the serving warehouse: per region each targeted "
+    "indicator's trend against its target and milestones, a region × indicator status heat map "
+    "and the worst misses with the plan's quote. One static HTML file that opens offline.",
+)
+def plan_progress_report(context: AssetExecutionContext) -> MaterializeResult:
+    from orchestration.report import build_report
+
+    serving = get_settings().serving_path
+    out = serving.parent / "report"
+    # Written beside and then renamed over the old page: whoever has it open never reads half.
+    page = build_report(serving, out / ".next")
+    os.replace(page, out / "index.html")
+    page.parent.rmdir()
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(out / "index.html"))})
+
+
 warehouse_job = define_asset_job(
     "warehouse_job",
     description="Load every extract, build and test the dbt models, check the plan targets.",
@@ -405,8 +455,12 @@ defs = Definitions(
         mart_plan_progress,
         published_warehouse,
         parquet_exports,
+        plan_progress_report,
     ],
     jobs=[warehouse_job],
+    # The console logger every run has, and the CLI's progress display (switched on only in
+    # `eduwh build`'s run config).
+    loggers={"console": colored_console_logger, "progress": progress_logger},
     schedules=[nightly_build],
     sensors=[landing_sensor, alert_on_failure],
     resources={

@@ -34,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.contracts import CONTRACTS, ExtractContract, _seed_rows
+from orchestration.failpoints import failpoint
 from orchestration.readers import (
     MANIFEST_SUFFIX,
     FileRefused,
@@ -516,6 +517,7 @@ def _load_extract(
                 _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
                 continue
             _store(con, contract, lf.path, result, parsed, prepared, regions, share)
+            failpoint("load.file_stored")
     return results
 
 
@@ -582,3 +584,65 @@ def row_count_problems(warehouse_path: Path, extract: str) -> list[str]:
     return [
         f"{name}: audit says {want:,} rows loaded, raw holds {got:,}" for name, want, got in rows
     ]
+
+
+def audit_summary(
+    warehouse_path: Path,
+    extract: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    examples: int = 3,
+) -> str:
+    """The load audit as an operator reads it (`eduwh audit`): per extract the current files and
+    rows read = loaded + quarantined, refused and superseded files, then every refused file with
+    its reason and the quarantine reasons with a few example rows. Read-only."""
+    where, params = ["true"], []
+    for column, value in (("extract", extract), ("region_code", region), ("year", year)):
+        if value is not None:
+            where.append(f"a.{column} = ?")
+            params.append(value)
+    cond = " and ".join(where)
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        per_extract = con.execute(
+            f"select a.extract, "
+            f"count(*) filter (where a.is_current and a.status = 'loaded'), "
+            f"count(*) filter (where a.status = 'refused'), "
+            f"count(*) filter (where not a.is_current and a.status = 'loaded'), "
+            f"coalesce(sum(a.rows_read) filter (where a.is_current), 0), "
+            f"coalesce(sum(a.rows_loaded) filter (where a.is_current), 0), "
+            f"coalesce(sum(a.rows_quarantined) filter (where a.is_current), 0), "
+            f"max(a.loaded_at) "
+            f"from raw._load_audit as a where {cond} group by 1 order by 1",
+            params,
+        ).fetchall()
+        refused = con.execute(
+            f"select a.source_file, a.message, a.loaded_at from raw._load_audit as a "
+            f"where a.status = 'refused' and {cond} order by a.loaded_at desc, 1",
+            params,
+        ).fetchall()
+        reasons = con.execute(
+            f"select q.extract, q.reason_code, count(*), "
+            f"list(q.source_file || ' row ' || q.row_number || ' column ' "
+            f"|| coalesce(q.column_name, '-') order by q.source_file, q.row_number)[1:{examples}] "
+            f"from raw._quarantine as q inner join raw._load_audit as a "
+            f"on q.file_hash = a.file_hash and a.is_current where {cond} "
+            f"group by 1, 2 order by 1, 3 desc, 2",
+            params,
+        ).fetchall()
+    if not per_extract:
+        return "  no files in the load audit" + (" for that selection" if len(where) > 1 else "")
+    lines = [
+        f"  {'extract':<11}{'files':>7}{'refused':>9}{'superseded':>12}{'rows read':>13}"
+        f"{'loaded':>13}{'quarantined':>13}  last load"
+    ]
+    for name, files, n_refused, superseded, read, loaded, quarantined, last in per_extract:
+        lines.append(
+            f"  {name:<11}{files:>7}{n_refused:>9}{superseded:>12}{read:>13,}{loaded:>13,}"
+            f"{quarantined:>13,}  {last:%Y-%m-%d %H:%M}"
+        )
+    lines.append(f"  Refused files: {len(refused)}")
+    lines += [f"    {name} ({at:%Y-%m-%d %H:%M}): {message}" for name, message, at in refused]
+    lines.append("  Quarantined rows of the current files, by reason:" if reasons else "")
+    for name, code, n, sample in reasons:
+        lines.append(f"    {name:<11}{code:<24}{n:>9,}   e.g. " + "; ".join(sample))
+    return "\n".join(line for line in lines if line)

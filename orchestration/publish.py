@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.failpoints import failpoint
+
 VERSION_GLOB = "warehouse-*.duckdb"
 
 
@@ -66,6 +68,10 @@ def publish(staging: Path, serving: Path, keep: int, run_id: str = "") -> dict:
     paths = ServingPaths(serving)
     serving.parent.mkdir(parents=True, exist_ok=True)
     paths.versions.mkdir(exist_ok=True)
+    # A publish killed before its rename leaves its temporary copy, a whole warehouse, beside
+    # the serving file; runs write one at a time (the writer pool), so any found is stale.
+    for stale in serving.parent.glob(f".{serving.name}.*.tmp"):
+        stale.unlink()
     # DuckDB writes its last changes to the file on checkpoint; the staging file is closed, so
     # opening and checkpointing it makes sure no WAL is left beside it.
     with duckdb.connect(str(staging)) as con:
@@ -75,8 +81,12 @@ def publish(staging: Path, serving: Path, keep: int, run_id: str = "") -> dict:
     shutil.copy2(staging, tmp)
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
-    if serving.exists():
+    failpoint("publish.copied")
+    kept = versions(serving)
+    # A publish killed between this link and the rename has kept the serving version already
+    if serving.exists() and not (kept and os.path.samefile(kept[-1], serving)):
         os.link(serving, paths.versions / f"warehouse-{stamp}.duckdb")
+    failpoint("publish.linked")
     os.replace(tmp, serving)
     info = {
         "published_at": stamp,

@@ -24,6 +24,7 @@ class RunSummary:
     dbt_tests_failed: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)
     published: str | None = None  # the serving path, when this run published
+    outputs: dict[str, str] = field(default_factory=dict)  # e.g. the report: where to find it
     reconciliation: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -38,6 +39,7 @@ class RunSummary:
             else "NOT published: the serving warehouse is unchanged (a blocking check or the "
             "dbt build failed, see above and the run log)"
         )
+        lines += [f"{name}: {where}" for name, where in self.outputs.items()]
         lines += ["", "Rows per extract:"]
         lines.append(
             f"  {'extract':<11}{'files':>6}{'unchanged':>10}{'read':>11}{'loaded':>11}"
@@ -152,6 +154,13 @@ def summarise(result) -> RunSummary:
         path = mat.asset_key.path
         if path == ["warehouse", "published"]:
             summary.published = str(_plain(mat.metadata["serving_path"]))
+        elif path == ["reports", "plan_progress"]:
+            summary.outputs["Plan progress report"] = str(_plain(mat.metadata["path"]))
+        elif path == ["warehouse", "parquet_exports"]:
+            summary.outputs["Parquet exports"] = str(_plain(mat.metadata["path"]))
+        elif path == ["marts", "mart_plan_progress"]:
+            docs = _plain(mat.metadata.get("data_docs"))
+            summary.outputs["Great Expectations Data Docs"] = str(docs)
         elif path[0] == "raw" and len(path) == 2:
             meta = {k: _plain(v) for k, v in mat.metadata.items()}
             for key in ("files_without_extract", "file_results"):
