@@ -575,10 +575,13 @@ def row_count_problems(warehouse_path: Path, extract: str) -> list[str]:
     loaded: an integrity failure that must block publishing."""
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         rows = con.execute(
+            # per file version (hash): a corrected delivery under the same name and with the
+            # same row count is another version, not the same rows twice
             f"select a.source_file, a.rows_loaded, count(h._file_hash) "
             f"from raw._load_audit as a left join raw.{extract}_history as h "
             f"on h._file_hash = a.file_hash where a.extract = ? and a.status = 'loaded' "
-            f"group by all having a.rows_loaded <> count(h._file_hash) order by 1",
+            f"group by a.file_hash, a.source_file, a.rows_loaded "
+            f"having a.rows_loaded <> count(h._file_hash) order by 1",
             [extract],
         ).fetchall()
     return [

@@ -121,3 +121,25 @@ def test_every_extract_contract_names_its_columns():
     assert CONTRACTS["pupils"].warehouse_columns.count("pupil_key") == 1
     assert "pupil_id" not in CONTRACTS["pupils"].warehouse_columns
     assert "teacher_key" in CONTRACTS["teachers"].warehouse_columns
+
+
+def test_a_corrected_file_with_the_same_name_and_row_count_passes_the_row_count_check(tmp_path):
+    from orchestration.loaders import row_count_problems
+
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    schools_file(landing)
+    path = pupils_file(landing)
+    load_landing(wh, landing, b"k")
+    # same name, same 3 rows, one value corrected: a second version of the delivery
+    path.write_text(path.read_text().replace("c2,2016,2", "c2,2016,1"), encoding="utf-8")
+    (pupils,) = load_landing(wh, landing, b"k").for_extract("pupils")
+    assert pupils.status == "loaded"
+    assert row_count_problems(wh, "pupils") == []
+    # a row lost from one version is still caught
+    with duckdb.connect(str(wh)) as con:
+        con.execute(
+            "delete from raw.pupils_history where _row_number = 2 and _loaded_at = "
+            "(select max(_loaded_at) from raw.pupils_history)"
+        )
+    (problem,) = row_count_problems(wh, "pupils")
+    assert "audit says 3 rows loaded, raw holds 2" in problem
