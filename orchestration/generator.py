@@ -1,20 +1,25 @@
 """Synthetic county-bureau extracts for the education plan warehouse.
 
 The warehouse is developed without access to real pupil-level data, so this module fabricates
-what a county education bureau would deliver each year: one CSV per extract x region x year for
-卧龙区 (南阳市) and the 14 county-level units of 洛阳市. The data are synthetic but are built to
-behave like the real thing where the warehouse depends on it:
+what the education bureaus of every region the plans name would deliver each year: one CSV per
+extract x region x year for 卧龙区 (南阳市), 洛阳市's 14 county-level units, 巴南区, 泸西县 and the
+seven regions of the 2024 work plans (大兴安岭地区 and 邯郸市 as their county-level units, which
+their prefecture bureau delivers in one file per extract and year). The data are synthetic but
+are built to behave like the real thing where the warehouse depends on it:
 
 * 卧龙区's 2020 files reproduce the baseline published in its 十四五 plan exactly (school counts,
   pupils and staff by stage, sponsor and urban/rural), so the warehouse can be checked against a
-  published number end to end.
+  published number end to end; 巴南区's reproduce its published 2020 schools and pupils by
+  stage and the rates its plan publishes (学前毛入园率, 公办园 and 普惠 shares, 高中毛入学率,
+  残疾儿童入学率).
 * Pupils are simulated as cohorts with stable pseudonymous ids: each year last year's pupils are
   promoted, repeat, transfer, leave or drop out, move to the next stage's school at K3/G6/G9, and
   the remaining places are filled with new ids. Indicators that follow pupils across years
   (consolidation, retention, dropout) therefore come from real flows, not from a formula.
-* 洛阳市's preschool indicators are steered to plausible values around its plan targets, and one
-  named scenario deliberately misses the public-kindergarten-share target so the target checks
-  can be tested in both directions.
+* Each region follows a profile (`_Profile`): where its rates start in 2020 and how they move,
+  chosen so that its plan's targets come out mixed — some met, some missed — and 洛阳市's
+  preschool indicators sit around its plan targets. One named scenario deliberately misses
+  洛阳's public-kindergarten-share target so the target checks can be tested in both directions.
 
 Deliberate simplifications, each visible in the data:
 
@@ -26,6 +31,11 @@ Deliberate simplifications, each visible in the data:
   pupils also attend Nanyang city schools), so fewer of its pupils continue at stage changes.
 * Population is derived from enrolment and intended gross enrolment rates, so the rates land
   where the plans put them; in 卧龙区 this makes steps between single years of age.
+* Only 卧龙区 and 巴南区 have their real size. The others are sized so that the demo stays
+  affordable: 洛阳市 about a million pupils, 泸西县 60 000 (most of its real enrolment), the
+  regions of the 2024 work plans a few thousand per county (邯郸市's 18 counties together about
+  2 % of its real enrolment); a small county keeps one school of each kind, so its rates move
+  in steps of a school.
 
 Everything is vectorised with numpy over pupils and teachers; Python loops run only over regions,
 years and (when a table of schools is first built) schools. Every random draw comes from a
@@ -36,6 +46,9 @@ draws another one made, and the same arguments always give byte-identical files.
 from __future__ import annotations
 
 import argparse
+import csv
+import dataclasses
+import hashlib
 import json
 import shutil
 import sys
@@ -65,43 +78,6 @@ MISS_LUOYANG_PUBLIC_KG = "miss_luoyang_public_kindergarten_share"
 SCENARIOS: tuple[str, ...] = (MISS_LUOYANG_PUBLIC_KG,)
 MANIFEST_NAME = "_generator_manifest.json"
 DEFAULT_SEED = 20210326
-
-# --------------------------------------------------------------------------------------------
-# Regions
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Region:
-    code: str
-    name: str
-    parent: str
-    ordinal: int  # keeps school codes and pupil/teacher id ranges of regions disjoint
-    pop_10k: float = 0.0  # 洛阳 only: resident population, sizes the county's schools
-    urban_share: float = 0.0  # 洛阳 only: share of pupils in urban-coded (城区) schools
-
-
-WOLONG = _Region("411303", "卧龙区", "411300", 1)
-LUOYANG_CODE = "410300"
-# Populations and urban shares are rough, public-knowledge orders of magnitude; only their
-# relative sizes matter (the city total is fixed at ~1.0 million pupils below).
-LUOYANG_COUNTIES: tuple[_Region, ...] = (
-    _Region("410302", "老城区", LUOYANG_CODE, 2, 20, 0.92),
-    _Region("410303", "西工区", LUOYANG_CODE, 3, 40, 0.97),
-    _Region("410304", "瀍河回族区", LUOYANG_CODE, 4, 22, 0.85),
-    _Region("410305", "涧西区", LUOYANG_CODE, 5, 55, 0.97),
-    _Region("410307", "偃师区", LUOYANG_CODE, 6, 60, 0.50),
-    _Region("410308", "孟津区", LUOYANG_CODE, 7, 50, 0.45),
-    _Region("410311", "洛龙区", LUOYANG_CODE, 8, 70, 0.75),
-    _Region("410323", "新安县", LUOYANG_CODE, 9, 48, 0.35),
-    _Region("410324", "栾川县", LUOYANG_CODE, 10, 34, 0.30),
-    _Region("410325", "嵩县", LUOYANG_CODE, 11, 55, 0.28),
-    _Region("410326", "汝阳县", LUOYANG_CODE, 12, 43, 0.30),
-    _Region("410327", "宜阳县", LUOYANG_CODE, 13, 68, 0.32),
-    _Region("410328", "洛宁县", LUOYANG_CODE, 14, 45, 0.30),
-    _Region("410329", "伊川县", LUOYANG_CODE, 15, 80, 0.38),
-)
-LUOYANG_PUPILS_2020 = 1_000_000  # kindergarten to senior secondary, whole city, scale 1.0
 
 # --------------------------------------------------------------------------------------------
 # Grades, stages and school types
@@ -228,6 +204,504 @@ WOLONG_2020_STAFF: tuple[tuple[int, tuple[int, ...], bool | None, tuple[int, ...
     (62, (T_VOC, T_SPE, T_OTH), None, (_gid(VOC, True, True),)),
 )
 WOLONG_2020_PUBLIC_STAFF = 6747
+
+# --------------------------------------------------------------------------------------------
+# Regions and their profiles
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Path:
+    """A rate over the years: `start` in 2020, changing by `slope` a year, kept in [low, high]."""
+
+    start: float
+    slope: float = 0.0
+    low: float = 0.0
+    high: float = 1.0
+
+    def at(self, year: int, start: float | None = None) -> float:
+        s = self.start if start is None else start
+        return float(np.clip(s + self.slope * (year - BASE_YEAR), self.low, self.high))
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """How a region's indicators move: the rates its plan targets start where its published
+    baseline (or, without one, a plausible figure) puts them and move so that some targets are
+    met and some missed. A prefecture's counties share one profile; its rates then hold for the
+    prefecture as a whole (the unit its plan states them for)."""
+
+    ger_kg: _Path  # 学前三年毛入园率 (population 3-5 is derived from it)
+    ger_senior: _Path  # 高中阶段毛入学率 (population 15-17 likewise)
+    public_kg: float = 0.5  # 公办园在园幼儿占比 in 2020; rises ~1.2 points a year (_TREND)
+    # Private kindergartens recognised as 普惠性: by a coin per school against the year's share
+    # (the first regions), or as a quota of the pupils of the whole area (_inclusive_quota), so
+    # that a published coverage is met to a fraction of a point however few private
+    # kindergartens each county has.
+    inclusive_private: _Path = _Path(0.73, 0.02, 0.5, 0.85)
+    inclusive_by_quota: bool = True
+    dual_qualified: _Path = _Path(DUAL_QUALIFIED_2020, 0.03, 0.3, 0.65)  # 双师型 share
+    # Enrolled disabled pupils of grades 1-9 over the disabled population aged 6-14; None: the
+    # first regions' rate drawn per region (96-97 %).
+    disabled_rate: _Path | None = None
+    # Counties of a prefecture scatter around its rates (which hold for the prefecture).
+    county_noise: bool = False
+    budget_per_pupil: float = 12000.0  # general-budget education spending per pupil, 2019
+    # (year, change) replacing that year's usual 2-6 % rise of the budget (0.0: held flat)
+    budget_change: tuple[int, float] | None = None
+    # (public, private) shares of primary, junior and general senior pupils; (general,
+    # vocational) shares of senior pupils. Pairs rather than one share, so that the first
+    # regions' arithmetic (and files) stay exactly as they were.
+    primary: tuple[float, float] = (0.95, 0.05)
+    junior: tuple[float, float] = (0.93, 0.07)
+    general_senior: tuple[float, float] = (0.85, 0.15)
+    senior: tuple[float, float] = (0.58, 0.42)
+    zero_dropouts_from: int | None = None  # 控辍保学 常态清零: no compulsory dropouts from then
+    # 消除大班额 and more: from this year no class above the standard size (primary 45, junior 50)
+    standard_classes_from: int | None = None
+    # 优质均衡: from this year every compulsory school's equipment and multimedia classrooms per
+    # pupil reach the standard
+    equipped_from: int | None = None
+    backbone: float = 1.0  # county-level-or-higher backbone teachers, relative to the others
+    lean: bool = False  # a small county has one school of each kind, not several (_county_plan)
+
+
+@dataclass(frozen=True)
+class _Region:
+    """A county-level unit that delivers (or whose prefecture delivers) extracts."""
+
+    code: str
+    name: str
+    parent: str
+    ordinal: int  # keeps pupil/teacher id ranges (and, per province, school codes) disjoint
+    pop_10k: float = 0.0  # resident population: the share of its prefecture's pupils it has
+    urban_share: float = 0.0  # share of pupils in urban-coded (城区) schools
+    profile: _Profile | None = None
+    delivery: str = ""  # the region whose files carry its rows (its prefecture), if not itself
+    resources: float = 1.0  # teachers and facilities of its schools, relative to the others
+    special_school: bool = True
+    # First number of its school codes; None: from its block among the plans' regions of its
+    # province (_school_block). The province tier numbers its 157 counties itself.
+    code_base: int | None = None
+
+    @property
+    def file_region(self) -> str:
+        return self.delivery or self.code
+
+
+@dataclass(frozen=True)
+class _Area:
+    """A region a plan names: one county-level unit, or a prefecture whose counties are
+    generated so that its indicators are sums over them."""
+
+    code: str
+    name: str
+    counties: tuple[_Region, ...]
+    pupils: float = 0.0  # kindergarten to senior secondary pupils in 2020 at scale 1.0
+    published: bool = False  # sized by its plan's 2020 figures, at every scale
+
+    @property
+    def profile(self) -> _Profile:
+        profile = self.counties[0].profile
+        assert profile is not None
+        return profile
+
+
+def _counties(
+    parent: str,
+    profile: _Profile,
+    first_ordinal: int,
+    rows: Sequence[tuple],
+    *,
+    city_files: bool = False,
+) -> tuple[_Region, ...]:
+    """The county-level units of an area from (code, name, population in 10 000s, urban share[,
+    keyword overrides]) rows, numbered from `first_ordinal`."""
+    return tuple(
+        _Region(
+            code,
+            name,
+            parent,
+            first_ordinal + i,
+            pop,
+            urban,
+            profile,
+            parent if city_files else "",
+            **(extra[0] if extra else {}),
+        )
+        for i, (code, name, pop, urban, *extra) in enumerate(rows)
+    )
+
+
+WOLONG_PROFILE = _Profile(
+    ger_kg=_Path(0.895, 0.005, 0.88, 0.93),
+    ger_senior=_Path(0.915, 0.003, 0.0, 0.96),
+    inclusive_by_quota=False,
+    budget_per_pupil=9500.0,
+)
+WOLONG = _Region("411303", "卧龙区", "411300", 1, profile=WOLONG_PROFILE)
+LUOYANG_CODE = "410300"
+# 洛阳 is calibrated at city level to its plan's 2020 rates (学前毛入园率 92 rising to 95,
+# 普惠 86, 公办园 48; 001_a06619f67622513c.txt).
+LUOYANG_PROFILE = _Profile(
+    ger_kg=_Path(0.92, 0.006, 0.85, 0.97),
+    ger_senior=_Path(0.93, 0.003, 0.0, 0.96),
+    public_kg=0.48,
+    inclusive_by_quota=False,
+    county_noise=True,
+)
+# Populations and urban shares are rough, public-knowledge orders of magnitude; only their
+# relative sizes matter (the city total is fixed at ~1.0 million pupils below).
+LUOYANG_COUNTIES = _counties(
+    LUOYANG_CODE,
+    LUOYANG_PROFILE,
+    2,
+    (
+        ("410302", "老城区", 20, 0.92),
+        ("410303", "西工区", 40, 0.97),
+        ("410304", "瀍河回族区", 22, 0.85),
+        ("410305", "涧西区", 55, 0.97),
+        ("410307", "偃师区", 60, 0.50),
+        ("410308", "孟津区", 50, 0.45),
+        ("410311", "洛龙区", 70, 0.75),
+        ("410323", "新安县", 48, 0.35),
+        ("410324", "栾川县", 34, 0.30),
+        ("410325", "嵩县", 55, 0.28),
+        ("410326", "汝阳县", 43, 0.30),
+        ("410327", "宜阳县", 68, 0.32),
+        ("410328", "洛宁县", 45, 0.30),
+        ("410329", "伊川县", 80, 0.38),
+    ),
+)
+LUOYANG_PUPILS_2020 = 1_000_000  # kindergarten to senior secondary, whole city, scale 1.0
+
+# 巴南区: its 2020 rates as its plan publishes them (002_8ce397d9036d1a9f.txt, tables 1-2 and
+# seeds/plan_baselines.csv): 学前毛入园率 100, 普惠 78.93, 高中毛入学率 95.81, 残疾儿童入学率 93, no
+# dropouts. By 2025: 毛入园率 and 公办园 share above their targets, 双师型 55 % reached, the
+# budget never falls; missed: 高中毛入学率 98.5, and the budget per pupil fell in 2022 (the
+# budget was held flat while pupils still grew).
+BANAN_PROFILE = _Profile(
+    ger_kg=_Path(1.00, 0.002, 0.9, 1.05),
+    ger_senior=_Path(0.9581, 0.003, 0.0, 1.0),
+    inclusive_private=_Path(0.5337, 0.04, 0.0, 0.9),
+    dual_qualified=_Path(0.45, 0.025, 0.0, 0.65),
+    disabled_rate=_Path(0.93, 0.004),
+    budget_per_pupil=13000.0,
+    budget_change=(2022, 0.0),
+    zero_dropouts_from=BASE_YEAR - 1,
+)
+BANAN = _Region("500113", "巴南区", "500100", 16, urban_share=0.6, profile=BANAN_PROFILE)
+
+# 泸西县 (003_59a37f879a074739.txt, 2023-2025; no published baselines): a rural county of about
+# 450 000 people. By 2025 公办园 50 % and 普惠 92 % reached, dropouts gone, every class within
+# the standard size (so no 大班额), every compulsory school's equipment and multimedia
+# classrooms at the 优质均衡 standard, rotation above 10 %. Missed: the other 优质均衡 measures
+# in some schools, 残疾儿童入学率 97 %, 100 % of 随迁子女 in public schools (some attend a
+# private school), backbone teachers (20 % of the rotated, 1 per 100 pupils in every school),
+# and 600 yuan per preschool pupil (the warehouse divides public kindergartens' funds by all
+# kindergarten pupils).
+LUXI_PROFILE = _Profile(
+    ger_kg=_Path(0.90, 0.008, 0.8, 1.0),
+    ger_senior=_Path(0.86, 0.012, 0.0, 0.96),
+    public_kg=0.50,
+    inclusive_private=_Path(0.70, 0.03, 0.0, 0.95),
+    dual_qualified=_Path(0.30, 0.03, 0.0, 0.65),
+    disabled_rate=_Path(0.955),
+    budget_per_pupil=10500.0,
+    zero_dropouts_from=2023,
+    standard_classes_from=2024,
+    equipped_from=2025,
+    backbone=0.55,
+)
+# The 2024 work plans of 004_3227ec60a49dc19a.txt (regions in seeds/plan_regions.csv), targets
+# for 2024. 大兴安岭地区: dropouts remain in 2024 (动态清零 missed); 加格达奇区, assessed first for
+# 优质均衡, has well-resourced schools, every one meeting the standard (校校达标). It has no
+# special school: the warehouse would count one among the schools to meet the standard, and its
+# teachers (teaching stage `special`) give it no teacher measures.
+DAXINGANLING_CODE = "232700"
+DAXINGANLING_PROFILE = _Profile(
+    lean=True,
+    ger_kg=_Path(0.93, 0.005, 0.8, 1.0),
+    ger_senior=_Path(0.93, 0.003, 0.0, 0.98),
+    public_kg=0.72,
+    inclusive_private=_Path(0.75, 0.03, 0.0, 0.95),
+    disabled_rate=_Path(0.95, 0.005),
+    county_noise=True,
+    budget_per_pupil=16000.0,
+)
+# 荣成市: no target the warehouse computes; ordinary figures.
+RONGCHENG_PROFILE = _Profile(
+    lean=True,
+    ger_kg=_Path(0.97, 0.003, 0.8, 1.0),
+    ger_senior=_Path(0.95, 0.003, 0.0, 0.99),
+    public_kg=0.62,
+    inclusive_private=_Path(0.80, 0.02, 0.0, 0.95),
+    disabled_rate=_Path(0.96, 0.004),
+    budget_per_pupil=15000.0,
+)
+# 济南市市中区: 普惠 93 % met, 公办园 56 % missed (an urban district of private kindergartens).
+SHIZHONG_PROFILE = _Profile(
+    lean=True,
+    ger_kg=_Path(0.99, 0.0, 0.8, 1.05),
+    ger_senior=_Path(0.97, 0.002, 0.0, 1.0),
+    public_kg=0.44,
+    inclusive_private=_Path(0.80, 0.03, 0.0, 0.95),
+    disabled_rate=_Path(0.97, 0.003),
+    budget_per_pupil=16000.0,
+)
+# 邯郸市: 毛入园率, 普惠, 公办园, 高中毛入学率 and both 只增不减 met; missed: 双师型 60 %, the
+# private share of compulsory pupils (5 %) and, with it, 随迁子女 in public schools (90 %).
+HANDAN_CODE = "130400"
+HANDAN_PROFILE = _Profile(
+    lean=True,
+    ger_kg=_Path(0.935, 0.004, 0.8, 1.0),
+    ger_senior=_Path(0.935, 0.003, 0.0, 0.99),
+    public_kg=0.56,
+    inclusive_private=_Path(0.68, 0.02, 0.0, 0.95),
+    dual_qualified=_Path(0.40, 0.035, 0.0, 0.65),
+    disabled_rate=_Path(0.95, 0.004),
+    county_noise=True,
+    budget_per_pupil=11000.0,
+    primary=(0.94, 0.06),
+    junior=(0.92, 0.08),
+)
+# 青神县: 毛入园率 and 普惠 met; 公办园 85.5 % and 高中毛入学率 95 % missed.
+QINGSHEN_PROFILE = _Profile(
+    lean=True,
+    ger_kg=_Path(0.94, 0.004, 0.8, 1.0),
+    ger_senior=_Path(0.92, 0.005, 0.0, 0.99),
+    public_kg=0.78,
+    inclusive_private=_Path(0.75, 0.02, 0.0, 0.95),
+    disabled_rate=_Path(0.95, 0.004),
+)
+# 正安县: 毛入园率, 普惠 and 公办园 met, 大班额 stays eliminated; dropouts remain.
+ZHENGAN_PROFILE = _Profile(
+    lean=True,
+    ger_kg=_Path(0.945, 0.003, 0.8, 1.0),
+    ger_senior=_Path(0.88, 0.008, 0.0, 0.98),
+    public_kg=0.62,
+    inclusive_private=_Path(0.55, 0.03, 0.0, 0.95),
+    disabled_rate=_Path(0.95, 0.004),
+    budget_per_pupil=10500.0,
+)
+# 定边县: 残疾学生入学率 95 % met.
+DINGBIAN_PROFILE = _Profile(
+    lean=True,
+    ger_kg=_Path(0.92, 0.005, 0.8, 1.0),
+    ger_senior=_Path(0.90, 0.006, 0.0, 0.98),
+    public_kg=0.60,
+    inclusive_private=_Path(0.70, 0.03, 0.0, 0.95),
+    disabled_rate=_Path(0.965),
+)
+
+# Every region the plans name, in the order they are generated. Sizes other than 卧龙区's and
+# 巴南区's are modest (the demo's cost grows with its pupils): pupils are those at scale 1.0.
+AREAS: tuple[_Area, ...] = (
+    _Area(WOLONG.code, WOLONG.name, (WOLONG,), published=True),
+    _Area(LUOYANG_CODE, "洛阳市", LUOYANG_COUNTIES, LUOYANG_PUPILS_2020),
+    _Area(BANAN.code, BANAN.name, (BANAN,), published=True),
+    _Area(
+        "532527",
+        "泸西县",
+        _counties("532500", LUXI_PROFILE, 17, (("532527", "泸西县", 45, 0.30),)),
+        60_000,
+    ),
+    _Area(
+        DAXINGANLING_CODE,
+        "大兴安岭地区",
+        _counties(
+            DAXINGANLING_CODE,
+            DAXINGANLING_PROFILE,
+            18,
+            (
+                ("232701", "漠河市", 5.5, 0.60),
+                ("232721", "呼玛县", 4.0, 0.35),
+                ("232722", "塔河县", 7.0, 0.55),
+                ("232761", "加格达奇区", 14.0, 1.0, {"resources": 1.8, "special_school": False}),
+                ("232762", "松岭区", 1.5, 0.45),
+                ("232763", "新林区", 2.0, 0.50),
+                ("232764", "呼中区", 1.2, 0.60),
+            ),
+            city_files=True,
+        ),
+        8_000,
+    ),
+    _Area(
+        "371082",
+        "荣成市",
+        _counties("371000", RONGCHENG_PROFILE, 25, (("371082", "荣成市", 71, 0.60),)),
+        5_000,
+    ),
+    _Area(
+        "370103",
+        "市中区",
+        _counties("370100", SHIZHONG_PROFILE, 26, (("370103", "市中区", 72, 0.98),)),
+        5_000,
+    ),
+    _Area(
+        HANDAN_CODE,
+        "邯郸市",
+        _counties(
+            HANDAN_CODE,
+            HANDAN_PROFILE,
+            27,
+            (
+                ("130402", "邯山区", 71, 0.90),
+                ("130403", "丛台区", 68, 0.95),
+                ("130404", "复兴区", 37, 0.90),
+                ("130406", "峰峰矿区", 50, 0.60),
+                ("130407", "肥乡区", 33, 0.35),
+                ("130408", "永年区", 80, 0.40),
+                ("130423", "临漳县", 60, 0.30),
+                ("130424", "成安县", 40, 0.35),
+                ("130425", "大名县", 80, 0.30),
+                ("130426", "涉县", 40, 0.40),
+                ("130427", "磁县", 55, 0.35),
+                ("130430", "邱县", 23, 0.30),
+                ("130431", "鸡泽县", 30, 0.35),
+                ("130432", "广平县", 27, 0.30),
+                ("130433", "馆陶县", 33, 0.30),
+                ("130434", "魏县", 90, 0.30),
+                ("130435", "曲周县", 45, 0.30),
+                ("130481", "武安市", 80, 0.50),
+            ),
+            city_files=True,
+        ),
+        20_000,
+    ),
+    _Area(
+        "511425",
+        "青神县",
+        _counties("511400", QINGSHEN_PROFILE, 45, (("511425", "青神县", 17, 0.45),)),
+        4_000,
+    ),
+    _Area(
+        "520324",
+        "正安县",
+        _counties("520300", ZHENGAN_PROFILE, 46, (("520324", "正安县", 38, 0.30),)),
+        5_000,
+    ),
+    _Area(
+        "610825",
+        "定边县",
+        _counties("610800", DINGBIAN_PROFILE, 47, (("610825", "定边县", 34, 0.40),)),
+        5_000,
+    ),
+)
+AREA_CODES = tuple(a.code for a in AREAS)
+
+# Scale tiers (bench/run.py): a county, a city, a province. The province tier is every current
+# county-level unit of 河南省 from the national code list, sized to about 15 million pupils a
+# year (kindergarten to senior secondary), with 洛阳's profile for all.
+TIERS = ("county", "city", "province")
+_TIER_REGIONS = {"county": (WOLONG.code,), "city": (LUOYANG_CODE,)}
+PROVINCE_CODE = "410000"
+PROVINCE_PUPILS_2020 = 15_000_000
+_PROVINCE_ORDINAL = 100  # ordinals above every plan region's: id ranges stay disjoint
+
+
+def _province_areas() -> tuple[_Area, ...]:
+    """One area per prefecture of 河南省, its counties sized by a synthetic population (a
+    deterministic draw per code: the code list has no population) and urban by kind of unit."""
+    seed_file = Path(__file__).resolve().parents[1] / "seeds" / "regions.csv"
+    with seed_file.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    names = {r["region_code"]: r["region_name"] for r in rows}
+    counties = [
+        r
+        for r in rows
+        if r["region_level"] == "county"
+        and r["region_code"][:2] == PROVINCE_CODE[:2]
+        and not r["valid_to_year"]
+    ]
+    by_prefecture: dict[str, list[tuple]] = {}
+    for r in sorted(counties, key=lambda r: r["region_code"]):
+        code, name = r["region_code"], r["region_name"]
+        pop = 30 + int(hashlib.sha256(code.encode()).hexdigest(), 16) % 100
+        urban = 0.9 if name.endswith("区") else 0.5 if name.endswith("市") else 0.35
+        by_prefecture.setdefault(r["parent_code"], []).append((code, name, pop, urban))
+    total = sum(c[2] for cs in by_prefecture.values() for c in cs)
+    areas, ordinal = [], _PROVINCE_ORDINAL
+    for prefecture, rows_ in by_prefecture.items():
+        units = tuple(
+            dataclasses.replace(region, code_base=(region.ordinal - _PROVINCE_ORDINAL) * 6000)
+            for region in _counties(prefecture, LUOYANG_PROFILE, ordinal, rows_)
+        )
+        ordinal += len(units)
+        share = sum(c[2] for c in rows_) / total
+        areas.append(
+            _Area(
+                prefecture, names.get(prefecture, prefecture), units, PROVINCE_PUPILS_2020 * share
+            )
+        )
+    return tuple(areas)
+
+
+def _areas(regions: Sequence[str] | None, tier: str | None) -> tuple[_Area, ...]:
+    """The areas a run generates: a tier's, the named plan regions', or every plan region."""
+    if tier is not None:
+        if tier not in TIERS:
+            raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {tier!r}")
+        if regions is not None:
+            raise ValueError("give a tier or regions, not both")
+        if tier == "province":
+            return _province_areas()
+        regions = _TIER_REGIONS[tier]
+    chosen = AREA_CODES if regions is None else tuple(dict.fromkeys(str(r) for r in regions))
+    unknown = sorted(set(chosen) - set(AREA_CODES))
+    if unknown or not chosen:
+        raise ValueError(f"regions must be some of {', '.join(AREA_CODES)}, not {unknown}")
+    return tuple(a for a in AREAS if a.code in chosen)
+
+
+def _school_block(region: _Region) -> int:
+    """The region's number among the generated regions of its province: school codes carry the
+    province and this block (卧龙区 and 洛阳's counties keep the numbers they always had)."""
+    same = [c for a in AREAS for c in a.counties if c.code[:2] == region.code[:2]]
+    return 1 + sum(c.ordinal < region.ordinal for c in same)
+
+
+# --------------------------------------------------------------------------------------------
+# 巴南区 2020 published figures. Source: 重庆市巴南区教育事业发展"十四五"规划,
+# 002_8ce397d9036d1a9f.txt (transcribed in seeds/plan_baselines.csv, banan_2020_*): 238
+# kindergartens (136 public, 102 private), 106 compulsory schools, 9 general senior and 12
+# vocational schools, 1 special school; pupils 3.63万 kindergarten (36 381: 19 943 public),
+# 6.27万 primary, 2.80万 junior, 1.27万 general senior, 3.14万 vocational. The 2020 files
+# reproduce these counts exactly; how they split by sponsor, urban/rural and school type
+# beyond what is published is synthetic.
+# --------------------------------------------------------------------------------------------
+BANAN_2020_SCHOOLS: tuple[tuple[int, bool, bool, int, dict[int, float]], ...] = (
+    (111, True, True, 80, {KG: 150}),
+    (111, True, False, 56, {KG: 142}),
+    (111, False, True, 70, {KG: 170}),
+    (111, False, False, 32, {KG: 142}),
+    (211, True, True, 36, {PRI: 1230}),
+    (211, True, False, 26, {PRI: 380}),
+    (218, True, False, 5, {PRI: 40}),
+    (312, True, True, 6, {PRI: 700, JUN: 620}),
+    (312, True, False, 5, {PRI: 320, JUN: 300}),
+    (311, True, True, 13, {JUN: 1350}),
+    (311, True, False, 10, {JUN: 380}),
+    (211, False, True, 5, {PRI: 500}),
+    (342, True, True, 6, {SEN: 1750}),
+    (342, True, False, 1, {SEN: 1300}),
+    (341, False, True, 2, {JUN: 600, SEN: 450}),
+    (361, True, True, 12, {VOC: 2617}),
+    (511, True, True, 1, {PRI: 100, JUN: 58}),
+    (900, True, True, 1, {}),
+)
+_ALL_GROUPS = {
+    st: tuple(_gid(st, p, u) for p in (True, False) for u in (True, False))
+    for st in range(N_STAGES)
+}
+BANAN_2020_PUPILS: tuple[tuple[int, tuple[int, ...]], ...] = (
+    (19943, (_gid(KG, True, True), _gid(KG, True, False))),
+    (36381 - 19943, (_gid(KG, False, True), _gid(KG, False, False))),
+    (62700, _ALL_GROUPS[PRI]),
+    (28000, _ALL_GROUPS[JUN]),
+    (12700, _ALL_GROUPS[SEN]),
+    (31400, _ALL_GROUPS[VOC]),
+)
 
 # --------------------------------------------------------------------------------------------
 # Behavioural parameters
@@ -541,10 +1015,16 @@ class _SchoolBuilder:
             k = counters.get((t, p), 0) + 1
             counters[(t, p)] = k
             names.append(_school_name(reg.name, t, p, k))
+        block = reg.code_base if reg.code_base is not None else _school_block(reg) * 40000
         codes = [
-            f"{SCHOOL_TYPES[t][0]}41{reg.ordinal * 40000 + i:06d}"
+            f"{SCHOOL_TYPES[t][0]}{reg.code[:2]}{block + i:06d}"
             for i, t in enumerate(types.tolist())
         ]
+        # A region's backbone teachers and its schools' resources scale as its profile says;
+        # multiplying after the draws keeps every other region's schools as they were.
+        assert reg.profile is not None
+        resources = reg.resources
+        backbone = resources * reg.profile.backbone
         return _Schools(
             region=reg,
             code=codes,
@@ -558,10 +1038,10 @@ class _SchoolBuilder:
             top_grade=np.array(self.rows["top_grade"], dtype=np.int64),
             weight=np.array(self.rows["weight"], dtype=float).reshape(-1, N_STAGES),
             staff_noise=np.array(self.rows["staff_noise"]),
-            backbone_rate=np.array(self.rows["backbone_rate"]),
-            pea_rate=np.array(self.rows["pea_rate"]),
+            backbone_rate=np.array(self.rows["backbone_rate"]) * backbone,
+            pea_rate=np.array(self.rows["pea_rate"]) * resources,
             incl_u=np.array(self.rows["incl_u"]),
-            fac_mult=np.array(self.rows["fac_mult"], dtype=float).reshape(-1, 4),
+            fac_mult=np.array(self.rows["fac_mult"], dtype=float).reshape(-1, 4) * resources,
         )
 
 
@@ -642,7 +1122,7 @@ def _evolve_schools(
 
 
 def _check_published_baseline() -> None:
-    """The constants transcribe the plan item by item; their sums must match its totals."""
+    """The constants transcribe the plans item by item; their sums must match their totals."""
     public = sum(n for _, is_public, _, n, _ in WOLONG_2020_SCHOOLS if is_public)
     private = sum(n for _, is_public, _, n, _ in WOLONG_2020_SCHOOLS if not is_public)
     staff = sum(total for total, *_ in WOLONG_2020_STAFF)
@@ -651,25 +1131,48 @@ def _check_published_baseline() -> None:
     if got != want:
         raise AssertionError(f"卧龙区 baseline constants add up to {got}, not {want}")
 
+    def banan(types: tuple[int, ...], public: bool | None = None) -> int:
+        return sum(n for t, p, _, n, _ in BANAN_2020_SCHOOLS if t in types and public in (None, p))
 
-def _wolong_plan(seed: int, end: int) -> tuple[_Schools, np.ndarray]:
+    got = (
+        banan((111,), True),
+        banan((111,), False),
+        banan((211, 218, 311, 312)),
+        banan((341, 342)),
+        banan((361,)),
+        banan((511,)),
+    )
+    if got != (136, 102, 106, 9, 12, 1):
+        raise AssertionError(f"巴南区 school constants add up to {got}")
+
+
+# Regions sized by their plans' published 2020 figures: (schools, pupil totals by plan groups).
+_PUBLISHED = {
+    WOLONG.code: (WOLONG_2020_SCHOOLS, WOLONG_2020_PUPILS),
+    BANAN.code: (BANAN_2020_SCHOOLS, BANAN_2020_PUPILS),
+}
+
+
+def _published_plan(region: _Region, seed: int, end: int) -> tuple[_Schools, np.ndarray]:
+    """Schools and 2020 group totals of a region its plan publishes 2020 figures for: the
+    published schools, and each published pupil total split over the groups it covers in
+    proportion to the schools' planned sizes (the sum is exact, the split synthetic)."""
     _check_published_baseline()
-    b = _SchoolBuilder(WOLONG, _rng(seed, int(WOLONG.code), _S_SCHOOLS))
-    for stype, public, urb, count, sizes in WOLONG_2020_SCHOOLS:
+    schools, pupils = _PUBLISHED[region.code]
+    b = _SchoolBuilder(region, _rng(seed, int(region.code), _S_SCHOOLS))
+    for stype, public, urb, count, sizes in schools:
         b.add(stype, public, urb, count, sizes)
-    kg_sizes = {(True, True): 600.0, (True, False): 450.0, (False, True): 180.0}
-    kg_sizes[(False, False)] = 130.0
-    _evolve_schools(b, seed, end, wolong=True, kg_sizes=kg_sizes)
+    # Kindergartens opened later are sized like the published ones of their kind.
+    kg_sizes = {(p, u): sizes[KG] for t, p, u, _, sizes in schools if t == 111}
+    _evolve_schools(b, seed, end, wolong=region.code == WOLONG.code, kg_sizes=kg_sizes)
     sch = b.build()
-    # 2020 group totals: the published figures, split over groups in proportion to the schools'
-    # planned sizes where one published figure covers several groups.
     open20 = sch.is_open(BASE_YEAR)
     size_by_group = np.zeros(N_GROUPS)
     for st in range(N_STAGES):
         gid = _gid(st, sch.public, sch.urb)
         size_by_group += np.bincount(gid[open20], sch.weight[open20, st], minlength=N_GROUPS)
     totals = np.zeros(N_GROUPS)
-    for total, groups in WOLONG_2020_PUPILS:
+    for total, groups in pupils:
         g = np.array(groups)
         totals[g] = _apportion(
             np.array([total]), np.zeros(len(g), dtype=np.int64), size_by_group[g], np.ones(len(g))
@@ -677,18 +1180,21 @@ def _wolong_plan(seed: int, end: int) -> tuple[_Schools, np.ndarray]:
     return sch, totals
 
 
-def _luoyang_plan(
-    region: _Region, seed: int, end: int, scale: float, public_kg_share: float
+def _county_plan(
+    region: _Region, area: _Area, seed: int, end: int, scale: float, public_kg_share: float
 ) -> tuple[_Schools, np.ndarray]:
-    """Schools and 2020 group totals of one 洛阳 county, from its size and urban share."""
-    c0 = LUOYANG_PUPILS_2020 / 14.0 * region.pop_10k / sum(c.pop_10k for c in LUOYANG_COUNTIES)
+    """Schools and 2020 group totals of one county of an area (洛阳's counties and every other
+    region without published figures), from its size, urban share and profile."""
+    prof = region.profile
+    assert prof is not None
+    c0 = area.pupils / 14.0 * region.pop_10k / sum(c.pop_10k for c in area.counties)
     ages = GRADE_AGE
     cohort = c0 * _bf(BASE_YEAR - ages) * _GF
     kg = cohort[:3].sum() * 0.90
     pri = cohort[G1 : G6 + 1].sum()
     jun = cohort[G7 : G9 + 1].sum()
     senior = cohort[G10:].sum() * 0.92
-    gen, voc = senior * 0.58, senior * 0.42
+    gen, voc = senior * prof.senior[0], senior * prof.senior[1]
     u = region.urban_share
     u_sen = 1.0 if u >= 0.9 else 0.75
     ps = public_kg_share
@@ -697,15 +1203,15 @@ def _luoyang_plan(
     full[_gid(KG, True, False)] = kg * ps * (1 - u)
     full[_gid(KG, False, True)] = kg * (1 - ps) * u
     full[_gid(KG, False, False)] = kg * (1 - ps) * (1 - u)
-    full[_gid(PRI, False, True)] = pri * 0.05
-    full[_gid(PRI, True, True)] = pri * 0.95 * u
-    full[_gid(PRI, True, False)] = pri * 0.95 * (1 - u)
-    full[_gid(JUN, False, True)] = jun * 0.07
-    full[_gid(JUN, True, True)] = jun * 0.93 * u
-    full[_gid(JUN, True, False)] = jun * 0.93 * (1 - u)
-    full[_gid(SEN, False, True)] = gen * 0.15
-    full[_gid(SEN, True, True)] = gen * 0.85 * u_sen
-    full[_gid(SEN, True, False)] = gen * 0.85 * (1 - u_sen)
+    full[_gid(PRI, False, True)] = pri * prof.primary[1]
+    full[_gid(PRI, True, True)] = pri * prof.primary[0] * u
+    full[_gid(PRI, True, False)] = pri * prof.primary[0] * (1 - u)
+    full[_gid(JUN, False, True)] = jun * prof.junior[1]
+    full[_gid(JUN, True, True)] = jun * prof.junior[0] * u
+    full[_gid(JUN, True, False)] = jun * prof.junior[0] * (1 - u)
+    full[_gid(SEN, False, True)] = gen * prof.general_senior[1]
+    full[_gid(SEN, True, True)] = gen * prof.general_senior[0] * u_sen
+    full[_gid(SEN, True, False)] = gen * prof.general_senior[0] * (1 - u_sen)
     full[_gid(VOC, True, True)] = voc
     has_tp = u < 0.9
     tp_share = 0.08 if has_tp else 0.0
@@ -717,13 +1223,14 @@ def _luoyang_plan(
         """Schools holding `shares` of their groups; the first share's stage sets the count.
 
         At a small scale the minimum count and size keep every kind of school present and
-        populated; the group totals are the sum of what the blocks hold, so they stay
-        consistent with the schools either way."""
+        populated (a lean profile keeps one of each: small counties stay small); the group
+        totals are the sum of what the blocks hold, so they stay consistent with the schools
+        either way."""
         first = next(iter(shares))
         g_full = full[_gid(first, public, urb)] * shares[first]
         if g_full <= 0:
             return
-        count = max(mn, int(round(g_full / avg * scale)))
+        count = max(1 if prof.lean else mn, int(round(g_full / avg * scale)))
         sizes = {
             st: max(full[_gid(st, public, urb)] * sh * scale / count, _min_size(stype, st))
             for st, sh in shares.items()
@@ -749,10 +1256,11 @@ def _luoyang_plan(
     block(342, True, True, {SEN: 1.0}, 2200, 1)
     block(342, True, False, {SEN: 1.0}, 1500, 1)
     block(361, True, True, {VOC: 1.0}, 1600, 1)
-    special = {PRI: max(65 * scale, 12.0), JUN: max(35 * scale, 6.0)}
-    b.add(511, True, True, 1, special)
-    for st, size in special.items():
-        totals[_gid(st, True, True)] += size
+    if region.special_school:
+        special = {PRI: max(65 * scale, 12.0), JUN: max(35 * scale, 6.0)}
+        b.add(511, True, True, 1, special)
+        for st, size in special.items():
+            totals[_gid(st, True, True)] += size
     b.add(900, True, True, 1, {})
     kg_avg = {(True, True): 300.0, (True, False): 170.0, (False, True): 220.0}
     kg_avg[(False, False)] = 120.0
@@ -773,7 +1281,7 @@ def _luoyang_plan(
     return sch, totals
 
 
-# Smallest planned size of a school's stage (pupils), so a small-scale 洛阳 has no empty schools.
+# Smallest planned size of a school's stage (pupils), so a small county has no empty schools.
 _MIN_SIZE = {KG: 45.0, PRI: 90.0, JUN: 60.0, SEN: 60.0, VOC: 60.0}
 
 
@@ -781,13 +1289,17 @@ def _min_size(stype: int, stage: int) -> float:
     return 12.0 if stype == 218 else _MIN_SIZE[stage]
 
 
-def _luoyang_public_kg_shares() -> dict[str, float]:
-    """2020 public-kindergarten share per county: higher in rural counties (township central
-    kindergartens are public), lower in the urban districts, 48 % for the city as a whole."""
-    raw = {c.code: 0.54 - 0.10 * c.urban_share for c in LUOYANG_COUNTIES}
-    w = {c.code: c.pop_10k for c in LUOYANG_COUNTIES}
+def _public_kg_shares(area: _Area) -> dict[str, float]:
+    """2020 public-kindergarten share per county: the area's share; across a prefecture's
+    counties higher in rural counties (township central kindergartens are public) and lower in
+    the urban districts, so that the prefecture as a whole has its share."""
+    share = area.profile.public_kg
+    if len(area.counties) == 1:
+        return {area.counties[0].code: share}
+    raw = {c.code: 0.54 - 0.10 * c.urban_share for c in area.counties}
+    w = {c.code: c.pop_10k for c in area.counties}
     city = sum(raw[k] * w[k] for k in raw) / sum(w.values())
-    return {k: v * 0.48 / city for k, v in raw.items()}
+    return {k: v * share / city for k, v in raw.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -936,6 +1448,9 @@ def _advance_pupils(
         0.0,
     )
     p_drop[~open_now[s]] = 0.0  # a closing school's pupils are all moved, never orphaned
+    zero_from = sch.region.profile.zero_dropouts_from
+    if zero_from is not None and year >= zero_from:
+        p_drop[comp] = 0.0  # 控辍保学: the region keeps every compulsory-age pupil in school
     p_rep = np.select([kg, comp], [0.003, 0.007], 0.005)
     p_leave = np.select([kg, comp], [0.03, 0.008], 0.004)  # moved away: no row at all
     p_trans = np.where(special, 0.0, np.select([kg, comp], [0.02, 0.012], 0.004))
@@ -1028,7 +1543,7 @@ def _advance_pupils(
 def _trim_to_totals(
     carried: _Pupils, gid: np.ndarray, totals: np.ndarray, n_stayers: int, rng: np.random.Generator
 ) -> _Pupils:
-    """Make carried-over pupils fit published group totals (卧龙区 2020).
+    """Make carried-over pupils fit published group totals (卧龙区 and 巴南区, 2020).
 
     Repeaters and a cohort shrinking by less than the plan can leave a group a few pupils above
     its published figure before any newcomer is added; that many of them instead move out of
@@ -1048,7 +1563,9 @@ def _assign_classes(sch: _Schools, p: _Pupils, year: int, rng: np.random.Generat
     """Split each school-grade into classes; returns the class count per school.
 
     The intended class size is drawn per school-grade: mostly normal sizes, some 大班额 (56-65)
-    and a few 超大班额 (66+), both becoming rarer every year as the plans require."""
+    and a few 超大班额 (66+), both becoming rarer every year as the plans require. From the year
+    a region's profile keeps to the standard class sizes, no primary class has more than 45
+    pupils and no junior class more than 50."""
     n_cells = len(sch) * N_GRADES
     cell = p.school * N_GRADES + p.grade
     n_in = np.bincount(cell, minlength=n_cells)
@@ -1067,6 +1584,10 @@ def _assign_classes(sch: _Schools, p: _Pupils, year: int, rng: np.random.Generat
     p_super = np.clip(0.06 - 0.012 * t, 0.0, None) * np.where(urb, 1.0, 0.4)
     p_large = np.clip(0.20 - 0.03 * t, 0.02, None) * np.where(urb, 1.0, 0.5)
     big_ok = stage != KG
+    since = sch.region.profile.standard_classes_from
+    cap = np.where(stage == PRI, 45.0, np.where(stage == JUN, 50.0, np.inf))  # seeds/stages.csv
+    capped = np.isfinite(cap) & (since is not None and year >= since)
+    big_ok &= ~capped
     desired = np.where(big_ok & (u[:, 0] < p_super), 67 + 7 * u[:, 1], desired)
     desired = np.where(
         big_ok & (u[:, 0] >= p_super) & (u[:, 0] < p_super + p_large), 57 + 7 * u[:, 1], desired
@@ -1074,6 +1595,10 @@ def _assign_classes(sch: _Schools, p: _Pupils, year: int, rng: np.random.Generat
     stype = np.repeat(sch.type, N_GRADES)
     desired = np.where(stype == 511, 10.0, desired)
     k = np.maximum(1, np.rint(n_in / desired)).astype(np.int64)
+    # A grade too big for classes of the standard size is split further (rounding alone can
+    # leave one of 60).
+    k = np.where(capped, np.maximum(k, np.ceil(n_in / np.where(capped, cap, 1.0))), k)
+    k = k.astype(np.int64)
     k = np.where(stype == 218, 1, k)  # a teaching point has one class per grade
     k = np.where(n_in > 0, k, 0)
     order = np.lexsort((rng.random(len(p)), cell))
@@ -1112,7 +1637,7 @@ def _staff_targets(st: _RegionState, year: int, enrol_st: np.ndarray, scale: flo
     out[:, T_OTH] = np.where(
         (sch.type == 900) & open_now, np.rint(other_staff * sch.staff_noise), 0
     )
-    if not st.exact_2020:
+    if sch.region.code != WOLONG.code:  # the only plan that publishes staff
         return out
     # 卧龙区 public staff: the published 2020 figures, scaled in other years with the planned
     # pupils of the same groups, spread over schools in proportion to their pupils.
@@ -1275,12 +1800,16 @@ def _advance_teachers(
 # --------------------------------------------------------------------------------------------
 
 
-def _write_csv(path: Path, columns: Sequence[str], arrays: Sequence[pa.Array]) -> int:
-    """Write a table as plain UTF-8 CSV (no quoting: generated values never contain commas)."""
+def _write_csv(
+    path: Path, columns: Sequence[str], arrays: Sequence[pa.Array], append: bool = False
+) -> int:
+    """Write a table as plain UTF-8 CSV (no quoting: generated values never contain commas), or
+    append its rows to the file already begun."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.table(list(arrays), names=list(columns))
-    with path.open("wb") as fh:
-        fh.write((",".join(columns) + "\n").encode("utf-8"))
+    with path.open("ab" if append else "wb") as fh:
+        if not append:
+            fh.write((",".join(columns) + "\n").encode("utf-8"))
         pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     return table.num_rows
 
@@ -1304,21 +1833,23 @@ def _labels(labels: Sequence[str], idx: np.ndarray) -> pa.Array:
 
 @dataclass
 class _FileLog:
+    """The files written, one per extract, delivering region and year. A prefecture that
+    delivers for its counties gets their rows one county after the other in one file."""
+
     out_dir: Path
     files: list[dict] = field(default_factory=list)
+    _begun: dict[str, dict] = field(default_factory=dict)
 
     def write(self, extract: str, region: str, year: int, arrays: Sequence[pa.Array]) -> None:
-        rel = Path(extract) / f"{extract}_{region}_{year}.csv"
-        rows = _write_csv(self.out_dir / rel, COLUMNS[extract], arrays)
-        self.files.append(
-            {
-                "extract": extract,
-                "region_code": region,
-                "year": year,
-                "path": rel.as_posix(),
-                "rows": rows,
-            }
-        )
+        rel = (Path(extract) / f"{extract}_{region}_{year}.csv").as_posix()
+        entry = self._begun.get(rel)
+        rows = _write_csv(self.out_dir / rel, COLUMNS[extract], arrays, append=entry is not None)
+        if entry is not None:
+            entry["rows"] += rows
+            return
+        entry = {"extract": extract, "region_code": region, "year": year, "path": rel, "rows": rows}
+        self._begun[rel] = entry
+        self.files.append(entry)
 
 
 def _write_pupils(log: _FileLog, sch: _Schools, year: int, p: _Pupils, keys: np.ndarray) -> None:
@@ -1334,7 +1865,7 @@ def _write_pupils(log: _FileLog, sch: _Schools, year: int, p: _Pupils, keys: np.
     class_id = pc.if_else(pa.array(p.klass < 0), pa.scalar("", pa.string()), class_id)
     log.write(
         "pupils",
-        sch.region.code,
+        sch.region.file_region,
         year,
         [
             _num_str(np.full(len(p), year)),
@@ -1368,22 +1899,47 @@ def _teacher_attributes(
     p_bb = np.clip(sch.backbone_rate * per_ft, 0.0, 0.6)
     p_bb = np.where(sch.type == 900, 0.3, p_bb)[s]
     county_plus = full & (t["u_bb"] < p_bb)
-    lvl = _draw_cat(t["u_lvl"], np.array([0.62, 0.30, 0.07, 0.01]))
-    backbone = np.where(county_plus, 2 + lvl, np.where(full & (t["u_bb"] < p_bb + 0.12), 1, 0))
     p_pea = np.clip(sch.pea_rate * per_ft, 0.05, 0.35)[s]
     arts = full & (t["tstage"] != T_PRE) & (t["tstage"] != T_OTH) & (t["u_subj"] < p_pea)
+    if sch.region.profile.lean:
+        # A small county has one school or two of a stage: were none of them to have a PE/arts
+        # or a county-level backbone teacher, the county's 差异系数 of that measure would divide
+        # by a mean of 0. Each primary and junior staff then has at least one of each: the
+        # teacher with the lowest draw.
+        compulsory = full & ((t["tstage"] == T_PRI) | (t["tstage"] == T_JUN))
+        county_plus |= _first_where_none(
+            s * N_TSTAGES + t["tstage"], compulsory, county_plus, t["u_bb"]
+        )
+        arts |= _first_where_none(s * N_TSTAGES + t["tstage"], compulsory, arts, t["u_subj"])
+    lvl = _draw_cat(t["u_lvl"], np.array([0.62, 0.30, 0.07, 0.01]))
+    backbone = np.where(county_plus, 2 + lvl, np.where(full & (t["u_bb"] < p_bb + 0.12), 1, 0))
     subj = np.where(arts, _draw_cat(t["u_s2"], np.array([0.45, 0.30, 0.25])), 3)
     subj = np.where(full, subj, 4)
-    # 双师型: 37.6 % of full-time vocational teachers in 2020 (洛阳's published baseline,
-    # 001_a06619f67622513c.txt lines 202–204), +3 points a year. A quota (the teachers with
-    # the lowest draws) rather than a coin per teacher, so the share is the rate, not a sample.
-    p_dq = float(np.clip(DUAL_QUALIFIED_2020 + 0.03 * (year - BASE_YEAR), 0.3, 0.65))
+    # 双师型: the profile's share of full-time vocational teachers (洛阳 and 卧龙: 37.6 % in
+    # 2020, 洛阳's published baseline, 001_a06619f67622513c.txt lines 202–204, +3 points a
+    # year). A quota (the teachers with the lowest draws) rather than a coin per teacher, so the
+    # share is the rate, not a sample.
+    p_dq = sch.region.profile.dual_qualified.at(year)
     eligible = full & (t["tstage"] == T_VOC)
     quota = round(p_dq * int(eligible.sum()))
     order = np.argsort(np.where(eligible, t["u_dq"], np.inf), kind="stable")
     dq = np.zeros(len(s), dtype=bool)
     dq[order[:quota]] = True
     return {"backbone": backbone, "subject": subj, "dq": dq.astype(np.int64)}
+
+
+def _first_where_none(
+    group: np.ndarray, eligible: np.ndarray, has: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """For each group of eligible rows none of which `has`, the row with the lowest `u`."""
+    n_groups = int(group.max(initial=-1)) + 1
+    lacking = np.bincount(group[has & eligible], minlength=n_groups) == 0
+    cand = np.flatnonzero(eligible & lacking[group])
+    order = cand[np.lexsort((u[cand], group[cand]))]
+    first = np.r_[True, group[order][1:] != group[order][:-1]] if len(order) else order
+    out = np.zeros(len(group), dtype=bool)
+    out[order[first]] = True
+    return out
 
 
 def _write_teachers(
@@ -1399,7 +1955,7 @@ def _write_teachers(
     a = _teacher_attributes(sch, t, enrol_school, year)
     log.write(
         "teachers",
-        sch.region.code,
+        sch.region.file_region,
         year,
         [
             _num_str(np.full(len(t["tid"]), year)),
@@ -1429,6 +1985,7 @@ class _SchoolYear:
     inclusive: np.ndarray
     grade_counts: np.ndarray  # (N_GRADES,) enrolled pupils by grade
     disabled_by_age: np.ndarray  # (19,) enrolled disabled pupils by age
+    disabled_compulsory: int  # enrolled disabled pupils of grades 1-9, any age
     teachers: int
 
 
@@ -1444,6 +2001,16 @@ def _facilities(sch: _Schools, year: int, enrol: np.ndarray) -> np.ndarray:
     base = np.maximum(size, np.where(sch.type == 900, 60.0, 40.0))[:, None] * ref * sch.fac_mult
     base[:, 3] /= 100.0
     grown = base * _FACILITY_GROWTH ** max(year - BASE_YEAR, 0)
+    since = sch.region.profile.equipped_from
+    if since is not None and year >= since:
+        # Equipment and multimedia classrooms bought up to the 优质均衡 standard (the higher of
+        # the primary and junior thresholds) for every compulsory school's current pupils.
+        compulsory = np.isin(sch.type, COMPULSORY_TYPES + (341, 511))[:, None]
+        need = enrol[:, None] * np.maximum(_FACILITY_REF[PRI, 2:], _FACILITY_REF[JUN, 2:])
+        need[:, 1] /= 100.0
+        grown[:, 2:] = np.where(compulsory, np.maximum(grown[:, 2:], need * 1.02), grown[:, 2:])
+        grown[:, 2] = np.ceil(grown[:, 2] / 100.0) * 100.0
+        grown[:, 3] = np.ceil(grown[:, 3])
     grown[:, 3] = np.maximum(np.rint(grown[:, 3]), np.where(enrol > 0, 1, 0))
     grown[:, 2] = np.rint(grown[:, 2] / 100.0) * 100.0
     return grown
@@ -1454,7 +2021,7 @@ def _write_schools(log: _FileLog, sch: _Schools, year: int, sy: _SchoolYear) -> 
     fac = _facilities(sch, year, sy.enrol_stage.sum(axis=1))[i]
     log.write(
         "schools",
-        sch.region.code,
+        sch.region.file_region,
         year,
         [
             _num_str(np.full(len(i), year)),
@@ -1475,12 +2042,44 @@ def _write_schools(log: _FileLog, sch: _Schools, year: int, sy: _SchoolYear) -> 
 
 
 def _inclusive(sch: _Schools, public: np.ndarray, year: int) -> np.ndarray:
-    """普惠性: public kindergartens (and 345 schools' kindergarten sections) always; private
-    kindergartens once the year's share passes their draw. The share (73 % in 2020, +2 points a
-    year) puts 洛阳's 普惠性幼儿园覆盖率 at its published 2020 baseline of 86 %."""
-    p_private = np.clip(0.73 + 0.02 * (year - BASE_YEAR), 0.5, 0.85)
+    """普惠性: public kindergartens (and 345 schools' kindergarten sections) always; of the
+    private kindergartens, the first regions' once the year's share passes their draw. The
+    share (73 % in 2020, +2 points a year) puts 洛阳's 普惠性幼儿园覆盖率 at its published 2020
+    baseline of 86 %. The other regions' private kindergartens are chosen for their whole area
+    once every county is simulated (_inclusive_quota)."""
+    prof = sch.region.profile
     kg = sch.type == 111
-    return (kg & public) | ((sch.type == 345) & public) | (kg & ~public & (sch.incl_u < p_private))
+    out = (kg & public) | ((sch.type == 345) & public)
+    if prof.inclusive_by_quota:
+        return out
+    return out | (kg & ~public & (sch.incl_u < prof.inclusive_private.at(year)))
+
+
+def _inclusive_quota(counties: list[tuple[_Schools, dict[int, _SchoolYear]]]) -> None:
+    """Recognise private kindergartens of an area as 普惠性 until their pupils are the year's
+    share of the area's private kindergarten pupils: smallest kindergartens first (普惠 fees
+    suit small neighbourhood kindergartens), stopping at the one that brings the pupils nearest
+    the share. Taken over the whole area, the coverage its plan states lands within a fraction
+    of a point, though a county has only a few private kindergartens."""
+    prof = counties[0][0].region.profile
+    for year in counties[0][1]:
+        parts = []
+        for k, (sch, years) in enumerate(counties):
+            sy = years[year]
+            pupils = sy.enrol_stage[:, KG]
+            idx = np.flatnonzero((sch.type == 111) & ~sy.public & (pupils > 0))
+            parts.append(
+                (np.full(len(idx), k), idx, sch.weight[idx, KG], sch.incl_u[idx], pupils[idx])
+            )
+        county, idx, size, u, pupils = (np.concatenate(a) for a in zip(*parts, strict=True))
+        order = np.lexsort((u, size))
+        covered = np.r_[0.0, np.cumsum(pupils[order])]
+        share = prof.inclusive_private.at(year)
+        take = order[: int(np.argmin(np.abs(covered - share * covered[-1])))]
+        for c, i in zip(county[take].tolist(), idx[take].tolist(), strict=True):
+            sy = counties[c][1][year]
+            sy.inclusive = sy.inclusive.copy()
+            sy.inclusive[i] = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -1524,6 +2123,11 @@ def _simulate_region(
             inclusive=_inclusive(sch, sch.public, year),
             grade_counts=np.bincount(enrolled.grade, minlength=N_GRADES),
             disabled_by_age=np.bincount(age[dis], minlength=19)[:19],
+            disabled_compulsory=int(
+                (
+                    enrolled.disabled.astype(bool) & (enrolled.grade >= G1) & (enrolled.grade <= G9)
+                ).sum()
+            ),
             teachers=len(st.teachers["tid"]),
         )
         if year in write_years:
@@ -1545,16 +2149,15 @@ FUNDING_ITEMS = (
     "operating_funds_senior",
 )
 # Yuan per pupil per year in 2019: public operating funds by stage (primary and junior close
-# to Henan's 生均公用经费 standards) and general-budget education spending per pupil.
+# to Henan's 生均公用经费 standards); general-budget spending per pupil is in the profiles.
 _OPERATING_RATE = np.array([650.0, 720.0, 920.0, 1100.0])
-_BUDGET_PER_PUPIL = {True: 9500.0, False: 12000.0}  # 卧龙区 / 洛阳 counties
 
 
 def _funding_rows(
     sch: _Schools, years: dict[int, _SchoolYear], seed: int, sim_years: list[int]
 ) -> dict[int, np.ndarray]:
     code = int(sch.region.code)
-    wolong = sch.region.code == WOLONG.code
+    prof = sch.region.profile
     level = _rng(seed, code, _S_FUNDING).uniform(0.92, 1.08)
     out: dict[int, np.ndarray] = {}
     budget = 0.0
@@ -1563,9 +2166,11 @@ def _funding_rows(
         r = _rng(seed, code, year, _S_FUNDING)
         total = sy.enrol_stage.sum()
         if i == 0:
-            budget = total * _BUDGET_PER_PUPIL[wolong] * level
+            budget = total * prof.budget_per_pupil * level
         else:
-            budget *= 1.0 + r.uniform(0.02, 0.06)  # grows every year: 只增不减
+            rise = r.uniform(0.02, 0.06)  # grows every year (只增不减) unless the profile says
+            change = prof.budget_change
+            budget *= 1.0 + (change[1] if change is not None and change[0] == year else rise)
         pub = sch.public[:, None] & (sch.is_open(year)[:, None])
         e = sy.enrol_stage * pub
         # Schools under 100 pupils are funded as 100 (primary and junior).
@@ -1584,12 +2189,6 @@ def _funding_rows(
     return out
 
 
-def _ger_kg(year: int, wolong: bool) -> float:
-    if wolong:
-        return float(np.clip(0.895 + 0.005 * (year - BASE_YEAR), 0.88, 0.93))
-    return float(np.clip(0.92 + 0.006 * (year - BASE_YEAR), 0.85, 0.97))
-
-
 def _population(
     regions: list[_Schools],
     per_region: list[dict[int, _SchoolYear]],
@@ -1598,52 +2197,70 @@ def _population(
 ) -> dict[tuple[str, int], np.ndarray]:
     """(region, year) -> (19, 2) population and disabled population by single year of age.
 
-    Population is derived from enrolment and intended gross enrolment rates, so the indicators
-    land where the plans put them: 卧龙 kindergarten 89.5 % in 2020, 洛阳 92 % rising to 95 % in
-    2025 (calibrated at city level, the level the plan states it at, with county variation),
-    senior secondary ~91-95 %. Where 卧龙's published stages differ in size per grade (it has
-    more kindergarten than primary pupils per grade, and far fewer senior than junior ones),
-    this gives steps between ages; the rates win over a smooth age profile."""
+    Population is derived from enrolment and the gross enrolment rates of each region's profile,
+    so the indicators land where the plans put them: 卧龙 kindergarten 89.5 % in 2020, 洛阳 92 %
+    rising to 95 % in 2025, 巴南 100 % (a prefecture's counties are calibrated together, at the
+    level its plan states the rate, with county variation), senior secondary as the profiles
+    say. Where 卧龙's published stages differ in size per grade (it has more kindergarten than
+    primary pupils per grade, and far fewer senior than junior ones), this gives steps between
+    ages; the rates win over a smooth age profile."""
     pop: dict[tuple[str, int], np.ndarray] = {}
     dis_rate: dict[str, float] = {}
+    cities: dict[str, list[tuple[_Schools, dict[int, _SchoolYear]]]] = {}
     for sch, years in zip(regions, per_region, strict=True):
         code = int(sch.region.code)
-        wolong = sch.region.code == WOLONG.code
+        prof = sch.region.profile
+        assert prof is not None
         fixed = _rng(seed, code, _S_POPULATION)
-        kg_off = 1.0 if wolong else float(np.exp(fixed.normal(0.0, 0.02)))
-        sen_base = 0.915 if wolong else 0.93 * float(np.exp(fixed.normal(0.0, 0.01)))
-        # Share of disabled school-age children who are enrolled (入学率 ~96-97 %).
+        kg_off = sen_off = 1.0
+        if prof.county_noise:
+            kg_off = float(np.exp(fixed.normal(0.0, 0.02)))
+            sen_off = float(np.exp(fixed.normal(0.0, 0.01)))
+            cities.setdefault(sch.region.parent, []).append((sch, years))
+        sen_base = prof.ger_senior.start * sen_off
+        # Share of disabled school-age children who are enrolled (入学率 ~96-97 %), unless the
+        # profile sets it.
         dis_rate[sch.region.code] = float(fixed.uniform(0.95, 0.985))
         for year in sim_years:
             r = _rng(seed, code, year, _S_POPULATION)
             gc = years[year].grade_counts.astype(float)
             p = np.zeros(19)
-            p[3:6] = gc[:3] / (_ger_kg(year, wolong) * kg_off)
+            p[3:6] = gc[:3] / (prof.ger_kg.at(year) * kg_off)
             p[6:12] = gc[G1 : G6 + 1] / 1.02 * r.uniform(0.985, 1.015, 6)
             p[12:15] = gc[G7 : G9 + 1] * r.uniform(0.985, 1.015, 3)
-            p[15:18] = gc[G10:] / min(sen_base + 0.003 * (year - BASE_YEAR), 0.96)
+            p[15:18] = gc[G10:] / prof.ger_senior.at(year, start=sen_base)
             p[:3] = p[3] * _bf(year - np.arange(3)) / _bf(year - 3)
             p[18] = p[17] * r.uniform(0.98, 1.02)
             pop[(sch.region.code, year)] = p
-    luoyang = [
-        (s, y) for s, y in zip(regions, per_region, strict=True) if s.region.parent == LUOYANG_CODE
-    ]
-    for year in sim_years:
-        kids = sum(float(y[year].grade_counts[:3].sum()) for _, y in luoyang)
-        den = sum(float(pop[(s.region.code, year)][3:6].sum()) for s, _ in luoyang)
-        if den > 0:
-            f = kids / _ger_kg(year, False) / den
-            for s, _ in luoyang:
-                pop[(s.region.code, year)][3:6] *= f
+    for counties in cities.values():
+        ger_kg = counties[0][0].region.profile.ger_kg
+        for year in sim_years:
+            kids = sum(float(y[year].grade_counts[:3].sum()) for _, y in counties)
+            den = sum(float(pop[(s.region.code, year)][3:6].sum()) for s, _ in counties)
+            if den > 0:
+                f = kids / ger_kg.at(year) / den
+                for s, _ in counties:
+                    pop[(s.region.code, year)][3:6] *= f
     out: dict[tuple[str, int], np.ndarray] = {}
     for sch, years in zip(regions, per_region, strict=True):
+        rate = sch.region.profile.disabled_rate
         for year in sim_years:
             p = np.rint(pop[(sch.region.code, year)]).astype(np.int64)
             dis = np.zeros(19, dtype=np.int64)
             enrolled = years[year].disabled_by_age[6:16]
-            # Rounding x / rate (rate < 1) never falls below x: never fewer disabled children
-            # than are enrolled.
-            dis[6:16] = np.rint(enrolled / dis_rate[sch.region.code]).astype(np.int64)
+            if rate is None:
+                # Rounding x / rate (rate < 1) never falls below x: never fewer disabled
+                # children than are enrolled.
+                dis[6:16] = np.rint(enrolled / dis_rate[sch.region.code]).astype(np.int64)
+            else:
+                # The warehouse's rate (disabled pupils of grades 1-9 over the disabled
+                # population aged 6-14, dbt vars compulsory_age_*) lands on the profile's: the
+                # population is that many, spread over the ages like the enrolled ones.
+                want = round(years[year].disabled_compulsory / rate.at(year))
+                dis[6:15] = _apportion(
+                    np.array([want]), np.zeros(9, dtype=np.int64), enrolled[:9] * 1.0, np.ones(9)
+                )
+                dis[15] = round(enrolled[9] / rate.at(year))
             out[(sch.region.code, year)] = np.stack([p, dis], axis=1)
     return out
 
@@ -1707,13 +2324,19 @@ def generate(
     years: Sequence[int] = range(2019, 2026),
     luoyang_scale: float = 1.0,
     scenario: str | None = None,
+    regions: Sequence[str] | None = None,
+    tier: str | None = None,
 ) -> dict:
-    """Write the synthetic extracts for 卧龙区 and 洛阳市's counties into `out_dir`.
+    """Write the synthetic extracts of every region the plans name into `out_dir`.
 
-    Files go to `out_dir/<extract>/<extract>_<region_code>_<year>.csv`; the manifest, also
-    returned, goes to `out_dir/_generator_manifest.json`. The simulation always starts in 2019
-    (or earlier if asked for), so a requested year's files do not depend on which other years
-    were requested, and 卧龙区's 2020 files always match the published baseline."""
+    Files go to `out_dir/<extract>/<extract>_<region_code>_<year>.csv` (a prefecture that
+    delivers for its counties: its own code); the manifest, also returned, goes to
+    `out_dir/_generator_manifest.json`. `luoyang_scale` sizes every region whose size is
+    synthetic (all but 卧龙区 and 巴南区, which are sized by their plans' published figures);
+    `regions` limits the run to some of the plans' regions (codes in AREA_CODES), without
+    changing their files. The simulation always starts in 2019 (or earlier if asked for), so a
+    requested year's files do not depend on which other years were requested, and the 2020
+    files of 卧龙区 and 巴南区 always match their published baselines."""
     if scenario is not None and scenario not in SCENARIOS:
         valid = ", ".join(["None", *SCENARIOS])
         raise ValueError(f"unknown scenario {scenario!r}; valid scenarios: {valid}")
@@ -1726,6 +2349,7 @@ def generate(
         raise ValueError("luoyang_scale must be positive")
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
+    areas_in_run = _areas(regions, tier)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for extract in EXTRACTS:  # stale files of an earlier run must never survive
@@ -1737,37 +2361,46 @@ def generate(
     keys = _id_keys(seed)
     log = _FileLog(out_dir)
 
-    plans: list[tuple[_Schools, np.ndarray, bool]] = []
-    sch, totals = _wolong_plan(seed, end)
-    plans.append((sch, totals, True))
-    shares = _luoyang_public_kg_shares()
-    for county in LUOYANG_COUNTIES:
-        sch, totals = _luoyang_plan(county, seed, end, luoyang_scale, shares[county.code])
-        plans.append((sch, totals, False))
+    # (schools, 2020 group totals, exact 2020 totals, scale of the staff-only school)
+    plans: list[tuple[_Schools, np.ndarray, bool, float]] = []
+    for area in areas_in_run:
+        if area.published:
+            sch, totals = _published_plan(area.counties[0], seed, end)
+            plans.append((sch, totals, True, luoyang_scale if area.code == WOLONG.code else 1.0))
+            continue
+        shares = _public_kg_shares(area)
+        for county in area.counties:
+            sch, totals = _county_plan(county, area, seed, end, luoyang_scale, shares[county.code])
+            plans.append((sch, totals, False, luoyang_scale))
 
-    regions: list[_Schools] = []
+    schools: list[_Schools] = []
     per_region: list[dict[int, _SchoolYear]] = []
-    for sch, totals, exact in plans:
+    for sch, totals, exact, scale in plans:
         ordinal = sch.region.ordinal
         state = _RegionState(sch, totals, exact, ordinal * 10**9, ordinal * 10**7)
-        per_region.append(
-            _simulate_region(state, seed, sim_years, write_years, log, keys, luoyang_scale)
-        )
-        regions.append(sch)
+        per_region.append(_simulate_region(state, seed, sim_years, write_years, log, keys, scale))
+        schools.append(sch)
 
     if scenario == MISS_LUOYANG_PUBLIC_KG:
-        _apply_miss_scenario(regions, per_region, seed)
+        _apply_miss_scenario(schools, per_region, seed)
+    area_of = {c.code: a.code for a in areas_in_run for c in a.counties}
+    areas: dict[str, list[tuple[_Schools, dict[int, _SchoolYear]]]] = {}
+    for sch, years_data in zip(schools, per_region, strict=True):
+        areas.setdefault(area_of[sch.region.code], []).append((sch, years_data))
+    for counties in areas.values():
+        if counties[0][0].region.profile.inclusive_by_quota:
+            _inclusive_quota(counties)
 
-    for sch, years_data in zip(regions, per_region, strict=True):
+    for sch, years_data in zip(schools, per_region, strict=True):
         for year in year_list:
             _write_schools(log, sch, year, years_data[year])
-    for sch, years_data in zip(regions, per_region, strict=True):
+    for sch, years_data in zip(schools, per_region, strict=True):
         funding = _funding_rows(sch, years_data, seed, sim_years)
         for year in year_list:
             n = len(FUNDING_ITEMS)
             log.write(
                 "funding",
-                sch.region.code,
+                sch.region.file_region,
                 year,
                 [
                     _num_str(np.full(n, year)),
@@ -1776,13 +2409,13 @@ def generate(
                     _num_str(funding[year]),
                 ],
             )
-    population = _population(regions, per_region, seed, sim_years)
-    for sch in regions:
+    population = _population(schools, per_region, seed, sim_years)
+    for sch in schools:
         for year in year_list:
             table = population[(sch.region.code, year)]
             log.write(
                 "population",
-                sch.region.code,
+                sch.region.file_region,
                 year,
                 [
                     _num_str(np.full(19, year)),
@@ -1801,6 +2434,8 @@ def generate(
         "years": year_list,
         "luoyang_scale": luoyang_scale,
         "scenario": scenario,
+        "regions": [a.code for a in areas_in_run],
+        "tier": tier,
         "files": files,
     }
     (out_dir / MANIFEST_NAME).write_text(
@@ -1829,7 +2464,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder to write the extracts into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--years", default="2019-2025", help="e.g. 2019-2025 or 2020,2021")
-    parser.add_argument("--luoyang-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--luoyang-scale",
+        type=float,
+        default=1.0,
+        help="size of the regions of synthetic size (all but 卧龙区 and 巴南区)",
+    )
     parser.add_argument("--scenario", default=None, choices=SCENARIOS)
     args = parser.parse_args(argv)
     t0 = time.perf_counter()

@@ -1,15 +1,19 @@
-"""The synthetic extract generator: determinism, file contract, 卧龙区's published 2020 baseline,
-cohort flows and the 洛阳 public-kindergarten scenario.
+"""The synthetic extract generator: determinism, file contract, every region of the plans,
+卧龙区's and 巴南区's published 2020 baselines, cohort flows and the 洛阳 public-kindergarten
+scenario.
 
 Every assertion is computed from the written CSV files (read with DuckDB), never from the
-generator's internals, so the tests check what the loaders will actually receive. 洛阳 runs at a
-small scale to keep the module fast; 卧龙区 is always generated at full size.
+generator's internals, so the tests check what the loaders will actually receive; published
+figures come from the seeds. Regions of synthetic size run at a small scale to keep the module
+fast; 卧龙区 and 巴南区 are always generated at full size.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -36,7 +40,24 @@ LUOYANG_COUNTIES = (
     "410328",
     "410329",
 )
+BANAN = "500113"
+# The regions whose bureaus deliver files: 卧龙区, 洛阳's counties (each its own), 巴南区, 泸西县,
+# and the regions of the 2024 work plans, 大兴安岭地区 and 邯郸市 delivering for their counties.
+DELIVERING = (
+    WOLONG,
+    *LUOYANG_COUNTIES,
+    BANAN,
+    "532527",
+    "232700",
+    "371082",
+    "370103",
+    "130400",
+    "511425",
+    "520324",
+    "610825",
+)
 URBAN_CODES = ("111", "112")
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 # 卧龙区 2020 baseline as published in its 十四五 plan, 000_f9a1169e2701243a.txt lines 28–73.
 # Public schools by (school_type_code, urban): 十五年制完全学校 2, 高中 3, 职业学校 1,
@@ -105,16 +126,17 @@ GRADE_INDEX_SQL = """
 
 
 def _connect(out: Path) -> duckdb.DuckDBPyConnection:
-    """Views over the written files, all columns as text, as the raw loader sees them."""
+    """Tables of the written files, all columns as text, as the raw loader sees them (read
+    once: the queries below would each parse some million CSV rows again)."""
     con = duckdb.connect()
     for extract in EXTRACTS:
         con.execute(
-            f"create view {extract} as select * from read_csv("
+            f"create table {extract} as select * from read_csv("
             f"'{out.as_posix()}/{extract}/*.csv', all_varchar = true, header = true)"
         )
     con.execute(
         f"""create view enrolment as
-        select p.*, s.region_code, s.sponsor, s.school_type_code,
+        select p.*, s.region_code, s.sponsor, s.school_type_code, s.inclusive_kindergarten,
                s.urban_rural_code in {URBAN_CODES} as urban, {STAGE_SQL} as stage,
                {GRADE_INDEX_SQL} as grade_index
         from pupils p join schools s using (year, school_code)
@@ -169,8 +191,7 @@ def test_manifest_lists_every_file_with_its_row_count(default_run):
     assert json.loads((out / "_generator_manifest.json").read_text(encoding="utf-8")) == manifest
     assert manifest["years"] == YEARS and manifest["luoyang_scale"] == SCALE
     assert manifest["scenario"] is None
-    regions = (WOLONG, *LUOYANG_COUNTIES)
-    expected = {f"{e}/{e}_{r}_{y}.csv" for e in EXTRACTS for r in regions for y in YEARS}
+    expected = {f"{e}/{e}_{r}_{y}.csv" for e in EXTRACTS for r in DELIVERING for y in YEARS}
     listed = {f["path"] for f in manifest["files"]}
     assert listed == expected
     on_disk = {p.relative_to(out).as_posix() for p in out.glob("*/*") if p.is_file()}
@@ -200,13 +221,24 @@ def test_different_seed_gives_different_data(default_run, other_seed_run):
 def test_stale_files_are_removed(other_seed_run):
     assert not (other_seed_run / "pupils" / "pupils_999999_1999.csv").exists()
     assert {p.name for p in (other_seed_run / "pupils").iterdir()} == {
-        f"pupils_{r}_{y}.csv" for r in (WOLONG, *LUOYANG_COUNTIES) for y in (2019, 2020)
+        f"pupils_{r}_{y}.csv" for r in DELIVERING for y in (2019, 2020)
     }
 
 
 def test_unknown_scenario_is_refused(tmp_path):
     with pytest.raises(ValueError, match=MISS_LUOYANG_PUBLIC_KG):
         generate(tmp_path, scenario="no_such_scenario")
+
+
+def test_a_subset_of_regions_writes_the_same_files_for_them(default_run, tmp_path):
+    out, _ = default_run
+    manifest = generate(tmp_path, years=YEARS, luoyang_scale=SCALE, regions=[BANAN, "130400"])
+    assert {f["region_code"] for f in manifest["files"]} == {BANAN, "130400"}
+    assert _hashes(tmp_path, "*/*.csv") == {
+        k: v for k, v in _hashes(out, "*/*.csv").items() if re.search(f"_({BANAN}|130400)_", k)
+    }
+    with pytest.raises(ValueError, match="regions must be some of"):
+        generate(tmp_path, regions=["411300"])
 
 
 def test_cli_prints_one_line_per_extract(tmp_path, capsys, default_run):
@@ -227,13 +259,19 @@ def test_cli_prints_one_line_per_extract(tmp_path, capsys, default_run):
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def other_seed_con(other_seed_run) -> duckdb.DuckDBPyConnection:
+    return _connect(other_seed_run)
+
+
 @pytest.fixture(scope="module", params=["default", "other_seed"])
-def wolong_con(request, default_run, other_seed_run) -> duckdb.DuckDBPyConnection:
-    return _connect(default_run[0] if request.param == "default" else other_seed_run)
+def seed_con(request, default_con, other_seed_con) -> duckdb.DuckDBPyConnection:
+    """The default seed's files, then another seed's: a published baseline holds for both."""
+    return default_con if request.param == "default" else other_seed_con
 
 
-def test_wolong_2020_school_counts(wolong_con):
-    rows = wolong_con.execute(
+def test_wolong_2020_school_counts(seed_con):
+    rows = seed_con.execute(
         f"""select sponsor, school_type_code, urban_rural_code in {URBAN_CODES}, count(*)
         from schools where region_code = '{WOLONG}' and year = '2020' group by all"""
     ).fetchall()
@@ -250,8 +288,8 @@ def test_wolong_2020_school_counts(wolong_con):
     assert sum(by_type.values()) == PUBLISHED_PRIVATE_SCHOOL_TOTAL
 
 
-def test_wolong_2020_pupils(wolong_con):
-    rows = wolong_con.execute(
+def test_wolong_2020_pupils(seed_con):
+    rows = seed_con.execute(
         f"""select sponsor, stage, urban, count(*) from enrolment
         where region_code = '{WOLONG}' and year = '2020' group by all"""
     ).fetchall()
@@ -265,15 +303,15 @@ def test_wolong_2020_pupils(wolong_con):
     rural = got[("public", "junior", False)] + got[("public", "primary", False)]
     assert (urban, rural) == (PUBLISHED_URBAN_COMPULSORY, PUBLISHED_RURAL_COMPULSORY)
     # Public senior pupils are in 342, 345 and the vocational school only.
-    types = wolong_con.execute(
+    types = seed_con.execute(
         f"""select distinct school_type_code from enrolment where region_code = '{WOLONG}'
         and year = '2020' and sponsor = 'public' and stage = 'senior' order by 1"""
     ).fetchall()
     assert [t for (t,) in types] == ["342", "345", "361"]
 
 
-def test_wolong_2020_staff(wolong_con):
-    rows = wolong_con.execute(
+def test_wolong_2020_staff(seed_con):
+    rows = seed_con.execute(
         f"""select t.teaching_stage, s.urban_rural_code in {URBAN_CODES}, count(*)
         from teachers t join schools s using (year, school_code)
         where s.region_code = '{WOLONG}' and t.year = '2020' and s.sponsor = 'public'
@@ -290,6 +328,165 @@ def test_wolong_2020_staff(wolong_con):
     assert got == PUBLISHED_STAFF
     assert other == PUBLISHED_STAFF_OTHER_SCHOOLS
     assert sum(got.values()) + other == PUBLISHED_STAFF_TOTAL
+
+
+# ---------------------------------------------------------------------------------------------
+# Every region of the plans; 巴南区 2020 equals its published baselines
+# ---------------------------------------------------------------------------------------------
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _reporting_counties(region_code: str) -> list[str]:
+    """The county-level units a plan region's figures are made of: itself, or every current
+    county of a prefecture (what the warehouse needs before a prefecture's value counts)."""
+    rows = _seed("regions.csv")
+    if next(r for r in rows if r["region_code"] == region_code)["region_level"] == "county":
+        return [region_code]
+    return [
+        r["region_code"]
+        for r in rows
+        if r["parent_code"] == region_code
+        and r["region_level"] == "county"
+        and not r["valid_to_year"]
+    ]
+
+
+def test_every_region_of_the_plans_has_every_extract_for_every_year(default_con):
+    plan_regions = {r["region_code"] for r in _seed("plan_regions.csv")}
+    counties = {c for r in plan_regions for c in _reporting_counties(r)}
+    assert len(plan_regions) == 11 and len(counties) == 1 + 14 + 1 + 1 + 7 + 1 + 1 + 18 + 3
+    present = set(
+        default_con.execute(
+            """select 'schools', region_code, year from schools
+            union select 'funding', region_code, year from funding
+            union select 'population', region_code, year from population
+            union select 'pupils', s.region_code, p.year
+                  from pupils p join schools s using (year, school_code)
+            union select 'teachers', s.region_code, t.year
+                  from teachers t join schools s using (year, school_code)"""
+        ).fetchall()
+    )
+    wanted = {(e, c, str(y)) for e in EXTRACTS for c in counties for y in YEARS}
+    assert sorted(wanted - present) == []
+
+
+def _reconciliation_tolerance(baseline: dict[str, str]) -> float:
+    """The tolerance marts.mart_baseline_reconciliation allows: rates within var
+    reconciliation_tolerance_points, counts it maps to the facts exactly, other figures within
+    var reconciliation_tolerance_share of the published value."""
+    text = (SEEDS.parent / "dbt_project.yml").read_text(encoding="utf-8")
+    points = float(re.search(r"reconciliation_tolerance_points:\s*([0-9.]+)", text)[1])
+    share = float(re.search(r"reconciliation_tolerance_share:\s*([0-9.]+)", text)[1])
+    mapped = {r["indicator_id"] for r in _seed("reconciliation_map.csv")}
+    if baseline["unit"] == "%":
+        return points
+    if baseline["indicator_id"] in mapped:
+        return 0.0
+    return share * abs(float(baseline["value"]))
+
+
+def test_banan_2020_equals_its_published_baselines(seed_con):
+    con, where = seed_con, f"region_code = '{BANAN}' and year = '2020'"
+    (kg, kg_public, kg_inclusive, primary, junior, general, vocational) = con.execute(
+        f"""select sum((stage = 'kindergarten')::int),
+                   sum((stage = 'kindergarten' and sponsor = 'public')::int),
+                   sum((stage = 'kindergarten' and (sponsor = 'public'
+                        or inclusive_kindergarten = '1'))::int),
+                   sum((stage = 'primary')::int), sum((stage = 'junior')::int),
+                   sum((stage = 'senior' and school_type_code <> '361')::int),
+                   sum((stage = 'senior' and school_type_code = '361')::int)
+            from enrolment where {where}"""
+    ).fetchone()
+    schools = dict(
+        con.execute(
+            f"""select case when school_type_code = '111' then 'kg_' || sponsor
+                            when school_type_code in ('211', '218', '311', '312') then 'compulsory'
+                            when school_type_code in ('341', '342') then 'general'
+                            when school_type_code = '361' then 'vocational'
+                            when school_type_code = '511' then 'special' else 'other' end,
+                       count(*)
+                from schools where {where} group by 1"""
+        ).fetchall()
+    )
+    p35, p1517, disabled_population = con.execute(
+        f"""select sum(case when cast(age as int) between 3 and 5 then cast(population as int) end),
+                   sum(case when cast(age as int) between 15 and 17
+                       then cast(population as int) end),
+                   sum(case when cast(age as int) between 6 and 14
+                       then cast(disabled_population as int) end)
+            from population where {where}"""
+    ).fetchone()
+    disabled, dropouts = con.execute(
+        f"""select sum((p.status <> 'dropped_out' and p.disabled = '1')::int),
+                   sum((p.status = 'dropped_out')::int)
+            from pupils p join schools s using (year, school_code)
+            where s.region_code = '{BANAN}' and s.year = '2020'
+              and {GRADE_INDEX_SQL} between 3 and 11"""
+    ).fetchone()
+    generated = {
+        "schools_public_preschool": schools["kg_public"],
+        "schools_private_preschool": schools["kg_private"],
+        "schools_preschool": schools["kg_public"] + schools["kg_private"],
+        "schools_compulsory": schools["compulsory"],
+        "schools_senior": schools["general"] + schools["vocational"],
+        "schools_senior_general": schools["general"],
+        "schools_senior_vocational": schools["vocational"],
+        "schools_special": schools["special"],
+        "pupils_enrolled_preschool_text": kg,
+        "pupils_enrolled_preschool": kg,
+        "pupils_enrolled_public_preschool": kg_public,
+        "pupils_enrolled_inclusive_preschool": kg_inclusive,
+        "pupils_enrolled_compulsory": primary + junior,
+        "pupils_enrolled_primary": primary,
+        "pupils_enrolled_junior": junior,
+        "pupils_enrolled_senior": general + vocational,
+        "pupils_enrolled_senior_general": general,
+        "pupils_enrolled_senior_vocational": vocational,
+        "preschool_gross_enrolment_rate": 100 * kg / p35,
+        "public_kindergarten_share_text": 100 * kg_public / kg,
+        "inclusive_kindergarten_coverage": 100 * kg_inclusive / kg,
+        "senior_gross_enrolment_rate": 100 * (general + vocational) / p1517,
+        "disabled_compulsory_enrolment_rate": 100 * disabled / disabled_population,
+        "compulsory_dropouts": dropouts,
+    }
+    published = {r["baseline_id"]: r for r in _seed("plan_baselines.csv")}
+    off = {}
+    for name, value in generated.items():
+        baseline = published[f"banan_2020_{name}"]
+        want = float(baseline["value"]) * (10_000 if baseline["unit"] == "万人" else 1)
+        tolerance = _reconciliation_tolerance(baseline) * (
+            10_000 if baseline["unit"] == "万人" else 1
+        )
+        if abs(value - want) > tolerance:
+            off[name] = (value, want, tolerance)
+    assert off == {}
+
+
+def test_a_region_that_cleared_dropouts_and_large_classes_has_none(default_con):
+    """泸西县's plan: 常态清零 of dropouts and classes of at most 45 (primary) and 50 (junior)
+    pupils by 2025, which its demo profile reaches; 卧龙区 still has dropouts and classes above
+    them, so the same query does find them there."""
+    rows = default_con.execute(
+        f"""with p as (
+                select p.*, s.region_code, {GRADE_INDEX_SQL} as gi
+                from pupils p join schools s using (year, school_code) where p.year = '2025'),
+            classes as (
+                select region_code, class_id, count(*) as n, max(gi) <= 8 as is_primary from p
+                where class_id <> '' and gi between 3 and 11 group by all)
+        select region_code,
+               (select count(*) from p where p.region_code = r.region_code
+                and status = 'dropped_out' and gi between 3 and 11),
+               (select count(*) from classes c where c.region_code = r.region_code
+                and n > case when is_primary then 45 else 50 end)
+        from (values ('532527'), ('{WOLONG}')) r(region_code) order by 1"""
+    ).fetchall()
+    (wolong, wolong_dropouts, wolong_large), (luxi, luxi_dropouts, luxi_large) = rows
+    assert (luxi, luxi_dropouts, luxi_large) == ("532527", 0, 0)
+    assert wolong == WOLONG and wolong_dropouts > 0 and wolong_large > 0
 
 
 # ---------------------------------------------------------------------------------------------
