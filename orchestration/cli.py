@@ -66,7 +66,7 @@ def _generate(args: argparse.Namespace) -> None:
     from orchestration.settings import get_settings
 
     out = Path(args.out) if args.out else get_settings().landing_dir
-    kwargs = {"luoyang_scale": args.luoyang_scale, "scenario": args.scenario}
+    kwargs = {"luoyang_scale": args.luoyang_scale, "scenario": args.scenario, "tier": args.tier}
     if args.seed is not None:
         kwargs["seed"] = args.seed
     manifest = generate(out, **kwargs)
@@ -188,7 +188,16 @@ def main(argv: list[str] | None = None) -> int:
             "--luoyang-scale",
             type=float,
             default=1.0,
-            help="size of 洛阳市's counties relative to real (卧龙区 is always full)",
+            help="size of every region of synthetic size relative to its default (卧龙区 and "
+            "巴南区 are always full size: their plans publish their figures)",
+        )
+        p.add_argument(
+            "--tier",
+            choices=("county", "city", "province"),
+            default=None,
+            help="a scale tier instead of the plans' regions (bench/run.py): county = 卧龙区, "
+            "city = 洛阳市's 14 county-level units, province = every county-level unit of 河南省 "
+            "(about 15 million pupils a year)",
         )
         p.add_argument("--scenario", default=None, help="a named deviation, for tests")
         p.add_argument(
