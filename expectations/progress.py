@@ -54,6 +54,35 @@ COVERAGE_COLUMNS = {
 }
 
 
+def shortfall(gap: float | None, due: float | None) -> float | None:
+    """How far short of what was due, as a share of it (gaps of different units — percentage
+    points, yuan, classes — can only be ranked relative to what was due). A target of 0 that is
+    not met is wholly missed; no gap (a trend target) is None."""
+    if gap is None:
+        return None
+    if gap >= 0:
+        return 0.0
+    if not due:
+        return 1.0
+    return -gap / abs(due)
+
+
+def miss_rank(status: str, binding: str, gap: float | None, due: float | None, target_id: str):
+    """Sort key of the worst misses, shared by the run summary and the report: missed before
+    at risk, binding before expected, the largest shortfall first (targets without a gap after
+    those with one); equal shares (every "= 0" target missed is 100 % short) by the larger
+    gap."""
+    share = shortfall(gap, due)
+    return (
+        status != "missed",
+        binding != "binding",
+        share is None,
+        -(share or 0.0),
+        gap if gap is not None else 0.0,
+        target_id,
+    )
+
+
 def progress_frame(results: list[TargetResult]) -> pd.DataFrame:
     rows = []
     for r in results:

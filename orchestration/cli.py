@@ -176,7 +176,8 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and its options (tests list the commands from it)."""
     parser = argparse.ArgumentParser(prog="eduwh", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="write synthetic extracts into the landing folder")
@@ -249,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_argument("--extract", choices=list(CONTRACTS), help="only this extract")
     audit.add_argument("--region", help="only files of this region code")
     audit.add_argument("--year", type=int, help="only files of this year")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     if args.command == "load":
         return _load(args)

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from expectations.catalogue import Baseline, Target
-from expectations.progress import STATUSES
+from expectations.progress import STATUSES, miss_rank, shortfall
 from expectations.suite import check_years
 
 # Worst first: a heat-map cell shows the worst status of its targets. `no_data` ranks above
@@ -277,35 +277,13 @@ def _indicator_label(ind: Indicator, tag: str = "span") -> str:
     return f'<{tag} class="zh">{_e(ind.name_zh)}</{tag}> <span class="en">{_e(ind.name_en)}</span>'
 
 
-def shortfall(row: TargetRow) -> float | None:
-    """How far short of what was due, as a share of it (gaps of different units — percentage
-    points, yuan, classes — can only be ranked relative to what was due). A target of 0 that is
-    not met is wholly missed."""
-    if row.gap is None:
-        return None
-    if row.gap >= 0:
-        return 0.0
-    if not row.due:
-        return 1.0
-    return -row.gap / abs(row.due)
-
-
 def worst_misses(targets: list[TargetRow]) -> list[TargetRow]:
     """Missed, then at-risk targets; binding before expected; the largest shortfall first
     (trend targets, which have no gap, after those with one)."""
     misses = [t for t in targets if t.status in ("missed", "at_risk")]
 
     def key(t: TargetRow):
-        share = shortfall(t)
-        return (
-            t.status != "missed",
-            t.target.binding != "binding",
-            share is None,
-            -(share or 0.0),
-            # equal shares (every "= 0" target missed is 100 % short): the larger gap first
-            t.gap if t.gap is not None else 0.0,
-            t.target.target_id,
-        )
+        return miss_rank(t.status, t.target.binding, t.gap, t.due, t.target.target_id)
 
     return sorted(misses, key=key)
 
@@ -622,7 +600,7 @@ def _misses_table(data: ReportData) -> str:
     for r in misses:
         t = r.target
         ind = _indicator(data, t.indicator_id)
-        share = shortfall(r)
+        share = shortfall(r.gap, r.due)
         rows.append(
             f'<tr data-target="{_e(t.target_id)}">'
             f"<td>{_badge(r.status)}</td>"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from expectations.catalogue import enforceable_targets, load_targets
-from expectations.progress import STATUSES
+from expectations.progress import STATUSES, miss_rank
 from orchestration.loaders import FileLoadResult, LoadRun, render_load_report
 
 
@@ -111,22 +111,18 @@ class RunSummary:
         return lines
 
     def _worst_misses(self, n: int = 5) -> list[str]:
-        """The targets missed by the largest share of what was due, with the plan's words."""
+        """The worst misses, ranked as the report ranks them (expectations.progress.miss_rank),
+        with the plan's words."""
         missed = [t for t in self.targets if t["status"] in ("missed", "at_risk")]
         if not missed:
             return []
 
-        def shortfall(t) -> float:
-            """The gap as a share of the larger of target and actual, so that a count that
-            should be 0 and a rate short of 80 % can be ranked together."""
-            gap, due, actual = t.get("gap"), t.get("due"), t.get("actual_value")
-            if not isinstance(gap, float):
-                return 0.0
-            scale = max(abs(v) for v in (due, actual, 1e-9) if isinstance(v, float))
-            return gap / scale
+        def rank(t):
+            gap, due = (v if isinstance(v, float) else None for v in (t.get("gap"), t.get("due")))
+            return miss_rank(t["status"], t.get("binding") or "", gap, due, t["check"])
 
         lines = ["", f"Worst misses (of {len(missed)}):"]
-        for t in sorted(missed, key=shortfall)[:n]:
+        for t in sorted(missed, key=rank)[:n]:
             lines.append(
                 f"  {t['region']} · {t['indicator']} · {t['year']}: {t['status']}, "
                 f"{t['failures']} — “{t['quote']}”"
@@ -191,6 +187,7 @@ def summarise(result) -> RunSummary:
                     "gap": meta.get("gap"),
                     "due": meta.get("value_due"),
                     "failures": meta.get("failures"),
+                    "binding": meta.get("binding"),
                 }
             )
         elif ev.passed:

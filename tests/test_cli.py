@@ -8,7 +8,7 @@ import sys
 import pytest
 from dagster import DagsterInstance, Definitions, asset, define_asset_job
 
-from orchestration.cli import main
+from orchestration.cli import build_parser
 from orchestration.console import progress_logger
 from orchestration.loaders import audit_summary, load_landing
 from tests.test_loaders import pupils_file, schools_file, write
@@ -16,20 +16,7 @@ from tests.test_loaders import pupils_file, schools_file, write
 
 def subcommands() -> list[str]:
     """The subcommands as the parser declares them, so a new one is tested without editing."""
-    captured = {}
-
-    def capture(self, argv=None, namespace=None):
-        captured["parser"] = self
-        raise SystemExit(0)
-
-    original = argparse.ArgumentParser.parse_args
-    argparse.ArgumentParser.parse_args = capture
-    try:
-        with pytest.raises(SystemExit):
-            main([])
-    finally:
-        argparse.ArgumentParser.parse_args = original
-    sub = next(a for a in captured["parser"]._actions if isinstance(a, argparse._SubParsersAction))
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return sorted({parser.prog.split()[-1] for parser in sub.choices.values()})  # no aliases
 
 
