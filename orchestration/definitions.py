@@ -167,7 +167,9 @@ class LayeredTranslator(DagsterDbtTranslator):
 )
 def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Seeds, models and their tests in one `dbt build` (each dbt call costs seconds)."""
-    os.environ["EDUWH_WAREHOUSE_PATH"] = str(get_settings().warehouse_path)
+    settings = get_settings()
+    os.environ["EDUWH_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ["EDUWH_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
     yield from failpoints.each("dbt.event", dbt.cli(["build"], context=context).stream())
 
 

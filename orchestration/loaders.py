@@ -42,8 +42,10 @@ from orchestration.readers import (
     read_file,
     read_manifest,
 )
+from orchestration.settings import get_settings
 from orchestration.validation import (
     Prepared,
+    Pseudonymiser,
     canonical_sql,
     checks_sql,
     normalise_sql,
@@ -54,6 +56,10 @@ from orchestration.validation import (
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
+# The loader commits once per file. DuckDB checkpoints whenever its write-ahead log passes
+# 16 MB, i.e. after nearly every pupil file; checkpointing every 1 GB instead took a sixth off
+# loading 30 pupil files (bench/NOTES.md). A crash replays at most that much log.
+LOADER_CHECKPOINT_THRESHOLD = "1GB"
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
 IDENTITY_RE = re.compile(r"^(?P<extract>[a-z]+)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])")
 # Files that are not deliveries: hidden files, Excel lock files, generator and file manifests.
@@ -265,14 +271,14 @@ def _triage(
 
 
 def _read_and_prepare(
-    contract: ExtractContract, lf: LandingFile, result: FileLoadResult, key: bytes
+    contract: ExtractContract, lf: LandingFile, result: FileLoadResult, pseudonymise: Pseudonymiser
 ) -> tuple[ParsedFile, Prepared, list[str] | None]:
     """Everything before DuckDB (runs in a worker thread, overlapping the previous file's
     SQL). Raises FileRefused."""
     result.region_code, result.year = _identity(lf.path, contract.name, lf.manifest)
     parsed = read_file(lf.path, contract, lf.manifest)
     regions = _region_descendants().get(result.region_code) if result.region_code else None
-    return parsed, prepare(parsed.table, contract, key, regions), regions
+    return parsed, prepare(parsed.table, contract, pseudonymise, regions), regions
 
 
 def _store(
@@ -285,18 +291,14 @@ def _store(
     regions: list[str] | None,
     max_share: float,
 ) -> None:
-    """Validate and write one file in one transaction: quarantine, rows, supersession, audit."""
+    """Validate and write one file in one transaction: quarantine, rows, supersession, audit.
+    Pupils and teachers are checked against `_schools`, made by `_load_extract`."""
     now = datetime.now(UTC).replace(tzinfo=None)
     name = result.source_file
     _describe(result, parsed)
     result.values_normalised = prepared.values_normalised
     con.execute("begin transaction")
     try:
-        if contract.school_reference:
-            con.execute(
-                "create or replace temp table _schools as select distinct school_code, "
-                "cast(year as bigint) as year from raw.schools"
-            )
         con.register("incoming", prepared.table)
         con.execute(normalise_sql(contract))
         con.unregister("incoming")
@@ -475,9 +477,9 @@ def load_landing(
     results: list[FileLoadResult] = []
     # A new warehouse is created readable by DuckDB 1.x clients (BI drivers lag behind DuckDB
     # releases); the file keeps that storage format through later writes, dbt's included.
-    config = (
-        {} if warehouse_path.exists() else {"storage_compatibility_version": STORAGE_COMPATIBILITY}
-    )
+    config = get_settings().duckdb_config() | {"checkpoint_threshold": LOADER_CHECKPOINT_THRESHOLD}
+    if not warehouse_path.exists():
+        config["storage_compatibility_version"] = STORAGE_COMPATIBILITY
     with duckdb.connect(str(warehouse_path), config=config) as con:
         ensure_raw_tables(con)
         if extracts is None:
@@ -499,13 +501,21 @@ def _load_extract(
     batch: dict[str, str] = {}
     results = [_triage(con, contract.name, lf, landing_dir, batch) for lf in files]
     pending = [(r, lf) for r, lf in zip(results, files, strict=True) if r.status == "loaded"]
+    if contract.school_reference and pending:
+        # Schools load before pupils and teachers, so every year's schools are known now: built
+        # once per extract rather than per file, as it reads every school row of the province.
+        con.execute(
+            "create or replace temp table _schools as select distinct school_code, "
+            "cast(year as bigint) as year from raw.schools"
+        )
+    pseudonymise = Pseudonymiser(key)  # used by the one read-ahead thread only
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
 
         def submit(i: int):
             if i >= len(pending):
                 return None
             r, lf = pending[i]
-            return pool.submit(_read_and_prepare, contract, lf, r, key)
+            return pool.submit(_read_and_prepare, contract, lf, r, pseudonymise)
 
         ahead = submit(0)
         for i, (result, lf) in enumerate(pending):

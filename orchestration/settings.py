@@ -12,6 +12,10 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEMO_PSEUDONYM_KEY = "demo-key-not-for-production"
+# DuckDB's own default is 80 % of RAM for every connection; the job's writers (the loader, then
+# dbt's child process) each get this much instead, so the whole job fits beside the machine's
+# other work and DuckDB spills large joins and sorts to disk rather than growing.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "8GB"
 
 
 class ConfigurationError(RuntimeError):
@@ -26,6 +30,12 @@ class Settings:
     keep_versions: int
     demo_mode: bool
     pseudonym_key: str | None
+    duckdb_memory_limit: str
+
+    def duckdb_config(self) -> dict[str, str]:
+        """Connection settings for the job's DuckDB writers (dbt gets the same through the
+        environment, see `profiles.yml`)."""
+        return {"memory_limit": self.duckdb_memory_limit}
 
     def require_pseudonym_key(self) -> bytes:
         """Key for hashing pupil and teacher ids; only demo mode may fall back to a fixed one."""
@@ -56,4 +66,6 @@ def get_settings() -> Settings:
         keep_versions=int(os.environ.get("EDUWH_KEEP_VERSIONS", "3")),
         demo_mode=os.environ.get("EDUWH_DEMO", "") == "1",
         pseudonym_key=os.environ.get("EDUWH_PSEUDONYM_KEY") or None,
+        duckdb_memory_limit=os.environ.get("EDUWH_DUCKDB_MEMORY_LIMIT")
+        or DEFAULT_DUCKDB_MEMORY_LIMIT,
     )

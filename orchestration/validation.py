@@ -45,17 +45,37 @@ CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 FORMULA_RE = "^[=+@-]"
 
 
-def pseudonymise(values: pa.Array, key: bytes) -> pa.Array:
-    """Keyed hash (HMAC-SHA256, 32 hex characters) of each id, once per distinct id."""
-    unique = pc.unique(values)
-    hashed = pa.array(
-        [
-            None if v is None else hmac.digest(key, v.encode("utf-8"), "sha256").hex()[:32]
-            for v in unique.to_pylist()
-        ],
-        type=pa.string(),
-    )
-    return pc.take(hashed, pc.index_in(values, value_set=unique))
+class Pseudonymiser:
+    """Keyed hash (HMAC-SHA256, first 32 hex characters) of the ids in a column, computed once
+    per distinct id of a file.
+
+    It remembers the ids of the last file it hashed, per column: files arrive region by region
+    and year after year, and most pupils and teachers of one year are there the next, so most
+    ids of a file reuse last file's hash instead of a new HMAC (which is most of the Python time
+    of a pupil file). Only one file's ids are held, in this process's memory; they never reach
+    DuckDB. Use one instance per thread."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self._last: dict[str, tuple[pa.Array, pa.Array]] = {}
+        self.computed = 0  # HMACs computed, for tests and measurements
+
+    def __call__(self, column: str, values: pa.Array) -> pa.Array:
+        unique = pc.unique(values)
+        known = pa.nulls(len(unique), pa.string())
+        if column in self._last:
+            last_ids, last_keys = self._last[column]
+            known = pc.take(last_keys, pc.index_in(unique, value_set=last_ids))
+        missing = pc.and_(pc.is_null(known), pc.is_valid(unique))
+        fresh = [
+            hmac.digest(self.key, v.encode("utf-8"), "sha256").hex()[:32]
+            for v in pc.filter(unique, missing).to_pylist()
+        ]
+        self.computed += len(fresh)
+        hashed = pc.replace_with_mask(known, missing, pa.array(fresh, pa.string()))
+        present = pc.is_valid(unique)
+        self._last[column] = (pc.filter(unique, present), pc.filter(hashed, present))
+        return pc.take(hashed, pc.index_in(values, value_set=unique))
 
 
 @dataclass
@@ -67,7 +87,7 @@ class Prepared:
 def prepare(
     table: pa.Table,
     contract: ExtractContract,
-    key: bytes,
+    pseudonymise: Pseudonymiser,
     file_regions: list[str] | None = None,
 ) -> Prepared:
     """Trim, empty → null, NFKC for numbers and codes, labels → codes, ids → keyed hashes;
@@ -103,7 +123,7 @@ def prepare(
                     else pa.nulls(len(values), pa.bool_()),
                 )
         if col.pseudonymise_as:
-            values = pseudonymise(values, key)
+            values = pseudonymise(col.name, values)
         table = table.set_column(i, col.warehouse_name, values)
     return Prepared(table, changed)
 
@@ -127,8 +147,9 @@ def _normalised(col: Column, src: str) -> tuple[str, str]:
     """SQL for (normalised text, typed value) of a column read from `src`."""
     if col.kind in (YEAR, INTEGER, DECIMAL):
         grouped, plain = _number_re(col.kind)
+        # contains() first: the regex only runs on the rare values with a separator
         n = (
-            f"case when regexp_full_match({src}, {_lit(grouped)}) "
+            f"case when contains({src}, ',') and regexp_full_match({src}, {_lit(grouped)}) "
             f"then replace({src}, ',', '') else {src} end"
         )
         target = "double" if col.kind == DECIMAL else "bigint"

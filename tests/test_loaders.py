@@ -1,10 +1,15 @@
 """Loaders: lineage, privacy at the boundary, idempotence, and clear refusals."""
 
+import hmac
+
 import duckdb
+import pyarrow as pa
 import pytest
 
 from orchestration.contracts import CONTRACTS
 from orchestration.loaders import load_landing
+from orchestration.settings import get_settings
+from orchestration.validation import Pseudonymiser
 
 PUPIL_HEADER = (
     "year,pupil_id,school_code,grade,class_id,birth_year,sex,migrant,left_behind,disabled,status"
@@ -73,6 +78,48 @@ def test_same_id_same_key_and_key_depends_on_secret(tmp_path):
 
     assert keys("a.duckdb") == keys("c.duckdb")
     assert set(keys("a.duckdb")).isdisjoint(keys("b.duckdb"))
+
+
+def test_ids_seen_in_the_last_file_reuse_its_keys_and_every_key_is_the_hmac():
+    key = b"secret"
+
+    def expected(ids):
+        return [
+            None if v is None else hmac.digest(key, v.encode(), "sha256").hex()[:32] for v in ids
+        ]
+
+    pseudonymise = Pseudonymiser(key)
+    year_1 = ["P1", "P2", None, "学籍3", "P2"]
+    year_2 = ["P2", "P4", "学籍3", None, "P1"]  # P2, 学籍3 and P1 carried over, P4 is new
+    assert pseudonymise("pupil_id", pa.array(year_1)).to_pylist() == expected(year_1)
+    assert pseudonymise.computed == 3
+    assert pseudonymise("pupil_id", pa.array(year_2)).to_pylist() == expected(year_2)
+    assert pseudonymise.computed == 4
+    # only the last file is remembered: year 1's P1 had to be carried by year 2 to be reused
+    assert pseudonymise("pupil_id", pa.array(["P1", "P5"])).to_pylist() == expected(["P1", "P5"])
+    assert pseudonymise.computed == 5
+    # a column's ids are never reused for another column
+    assert pseudonymise("teacher_id", pa.array(["P1"])).to_pylist() == expected(["P1"])
+    assert pseudonymise.computed == 6
+
+
+def test_the_loader_connection_has_the_configured_memory_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("EDUWH_DUCKDB_MEMORY_LIMIT", "3GB")
+    assert get_settings().duckdb_config() == {"memory_limit": "3GB"}
+    seen = {}
+    real_connect = duckdb.connect
+
+    def spy(path, *args, **kwargs):
+        con = real_connect(path, *args, **kwargs)
+        seen[path] = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    landing = tmp_path / "landing"
+    schools_file(landing)
+    load_landing(tmp_path / "w.duckdb", landing, b"k")
+    # DuckDB reports the limit in GiB: 3 GB = 2.7 GiB
+    assert seen[str(tmp_path / "w.duckdb")] == "2.7 GiB"
 
 
 def test_loading_the_same_file_twice_changes_nothing_and_a_new_version_replaces(tmp_path):
