@@ -42,6 +42,9 @@ from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT  # noqa: E402
+
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
 DOC = PROJECT / "docs" / "benchmarks.md"
@@ -64,10 +67,12 @@ GOALS = {
 
 
 class PeakMemory:
-    """Largest total resident memory of a process group, sampled from /proc."""
+    """Largest total resident memory of a process group, sampled from /proc; the samples are
+    kept (epoch seconds, bytes) so each stage's peak can be read from them."""
 
     def __init__(self, group: int, interval: float = 0.2) -> None:
         self.group, self.interval, self.peak = group, interval, 0
+        self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -91,7 +96,9 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss())
+            rss = self._rss()
+            self.samples.append((time.time(), rss))
+            self.peak = max(self.peak, rss)
             time.sleep(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -103,8 +110,11 @@ class PeakMemory:
         self._thread.join()
 
 
-def run_measured(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, int]:
-    """Run a command in its own process group; (seconds, peak bytes). Fails loudly."""
+def run_measured(
+    cmd: list[str], env: dict[str, str], log: Path
+) -> tuple[float, int, list[tuple[float, int]]]:
+    """Run a command in its own process group; (seconds, peak bytes, memory samples). Fails
+    loudly."""
     started = time.monotonic()
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -118,20 +128,53 @@ def run_measured(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float,
             raise
     if code != 0:
         sys.exit(f"{' '.join(cmd)} failed with exit code {code}; see {log}")
-    return time.monotonic() - started, mem.peak
+    return time.monotonic() - started, mem.peak, mem.samples
 
 
-def step_times(dagster_home: Path) -> dict[str, float]:
-    """Seconds per stage of the latest run, from Dagster's step statistics."""
+def _latest_steps(dagster_home: Path) -> dict[str, tuple[float, float]]:
+    """(start, end) epoch seconds per step of the latest run, from Dagster's step statistics."""
     from dagster import DagsterInstance
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with DagsterInstance.get() as instance:
         run = instance.get_runs(limit=1)[0]
-        stats = {
-            s.step_key: s.end_time - s.start_time for s in instance.get_run_step_stats(run.run_id)
+        return {
+            s.step_key: (s.start_time, s.end_time) for s in instance.get_run_step_stats(run.run_id)
         }
-    return {stage: sum(stats.get(k, 0.0) for k in keys) for stage, keys in STAGES.items()}
+
+
+def step_times(dagster_home: Path) -> dict[str, float]:
+    """Seconds per stage of the latest run."""
+    steps = _latest_steps(dagster_home)
+    return {
+        stage: sum(steps[k][1] - steps[k][0] for k in keys if k in steps)
+        for stage, keys in STAGES.items()
+    }
+
+
+def stage_peaks(dagster_home: Path, samples: list[tuple[float, int]]) -> dict[str, int]:
+    """Peak resident memory of the job's process group while each stage of the latest run ran:
+    which stage sets the whole job's peak."""
+    steps = _latest_steps(dagster_home)
+    peaks = {}
+    for stage, keys in STAGES.items():
+        windows = [steps[k] for k in keys if k in steps]
+        inside = [rss for t, rss in samples if any(a <= t <= b for a, b in windows)]
+        peaks[stage] = max(inside, default=0)
+    return peaks
+
+
+def code_version() -> str:
+    """The commit measured, marked when the working tree had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=PROJECT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + (
+        " (modified)" if git("status", "--porcelain") else ""
+    )
 
 
 def load_lower_bound(landing: Path, db: Path) -> float:
@@ -224,9 +267,14 @@ def measure(tier: str, work: Path) -> dict:
         "EDUWH_SERVING_PATH": str(work / "serving" / "warehouse.duckdb"),
     }
     eduwh = str(BIN / "eduwh")
-    result: dict = {"tier": tier, "machine": f"{os.cpu_count()} cores, {platform.platform()}"}
+    result: dict = {
+        "tier": tier,
+        "machine": f"{os.cpu_count()} cores, {platform.platform()}",
+        "code_version": code_version(),
+        "duckdb_memory_limit": env.get("EDUWH_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
+    }
     print(f"[{tier}] generating ...", flush=True)
-    secs, peak = run_measured(
+    secs, peak, _ = run_measured(
         [eduwh, "generate", "--tier", tier, "--delivery", "plain", "--out", str(landing)],
         env,
         work / "generate.log",
@@ -243,8 +291,13 @@ def measure(tier: str, work: Path) -> dict:
     }
 
     print(f"[{tier}] whole job ...", flush=True)
-    secs, peak = run_measured([eduwh, "build", "--no-progress"], env, work / "build.log")
-    result |= {"job_s": secs, "job_peak_bytes": peak, "stages_s": step_times(dagster_home)}
+    secs, peak, samples = run_measured([eduwh, "build", "--no-progress"], env, work / "build.log")
+    result |= {
+        "job_s": secs,
+        "job_peak_bytes": peak,
+        "stages_s": step_times(dagster_home),
+        "stage_peak_bytes": stage_peaks(dagster_home, samples),
+    }
 
     print(f"[{tier}] lower bound ...", flush=True)
     load_s = load_lower_bound(landing, work / "lower_bound_load.duckdb")
@@ -253,7 +306,7 @@ def measure(tier: str, work: Path) -> dict:
 
     print(f"[{tier}] incremental run after one corrected region-year ...", flush=True)
     result["changed_file"] = change_one_region_year(landing)
-    secs, peak = run_measured([eduwh, "build", "--no-progress"], env, work / "rebuild.log")
+    secs, peak, _ = run_measured([eduwh, "build", "--no-progress"], env, work / "rebuild.log")
     result |= {
         "incremental_s": secs,
         "incremental_peak_bytes": peak,
@@ -306,7 +359,17 @@ def render(results: list[dict]) -> str:
     row("incremental run (one region-year changed)", [f"{r['incremental_s']:.0f}" for r in results])
     row("incremental / full build", [f"{r['incremental_s'] / r['job_s']:.0%}" for r in results])
     row("peak memory, whole job", [_gb(r["job_peak_bytes"]) for r in results])
+    for stage in STAGES:
+        row(
+            f"peak memory, {stage}",
+            [
+                _gb(r["stage_peak_bytes"][stage]) if "stage_peak_bytes" in r else "—"
+                for r in results
+            ],
+        )
     row("peak memory, generation", [_gb(r["generate_peak_bytes"]) for r in results])
+    row("DuckDB memory limit", [r.get("duckdb_memory_limit", "DuckDB default") for r in results])
+    row("code measured", [r.get("code_version", "before bf58154") for r in results])
     row("measured", [r["measured_at"] for r in results])
     lines += ["", "Goals: " + "; ".join(f"{k} {v}" for k, v in GOALS.items()) + "."]
     notes = PROJECT / "bench" / "NOTES.md"
