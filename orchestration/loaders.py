@@ -1,7 +1,8 @@
 """Load landing files into the DuckDB `raw` schema: validated, pseudonymised, versioned, audited.
 
 Every file in `<landing>/<extract>/` is read (orchestration.readers), checked against its
-contract (orchestration.contracts, orchestration.validation) and then, in one transaction:
+contract (orchestration.contracts, orchestration.validation) and then, in one transaction
+(shared with the files before and after it, about a million rows at a time):
 
 - rows that break the contract go to `raw._quarantine` (file, row, column, value, reason code);
 - the other rows go to `raw.<extract>_history` with `_source_file`, `_file_hash`, `_row_number`
@@ -56,9 +57,11 @@ from orchestration.validation import (
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
-# The loader commits once per file. DuckDB checkpoints whenever its write-ahead log passes
-# 16 MB, i.e. after nearly every pupil file; checkpointing every 1 GB instead took a sixth off
-# loading 30 pupil files (bench/NOTES.md). A crash replays at most that much log.
+# DuckDB writes an insert smaller than a row group (122,880 rows) to its write-ahead log and
+# again at the next checkpoint, and checkpoints whenever the log passes 16 MB; a county's pupil
+# file is smaller than a row group. So the loader commits about a million rows at a time and
+# checkpoints every 1 GB of log (bench/NOTES.md has the measurements).
+COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
 IDENTITY_RE = re.compile(r"^(?P<extract>[a-z]+)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])")
@@ -291,60 +294,55 @@ def _store(
     regions: list[str] | None,
     max_share: float,
 ) -> None:
-    """Validate and write one file in one transaction: quarantine, rows, supersession, audit.
-    Pupils and teachers are checked against `_schools`, made by `_load_extract`."""
+    """Validate and write one file inside the caller's transaction: quarantine, rows,
+    supersession, audit. Pupils and teachers are checked against `_schools`, made by
+    `_load_extract`."""
     now = datetime.now(UTC).replace(tzinfo=None)
     name = result.source_file
     _describe(result, parsed)
     result.values_normalised = prepared.values_normalised
-    con.execute("begin transaction")
-    try:
-        con.register("incoming", prepared.table)
-        con.execute(normalise_sql(contract))
-        con.unregister("incoming")
+    con.register("incoming", prepared.table)
+    con.execute(normalise_sql(contract))
+    con.unregister("incoming")
+    con.execute(
+        "create or replace temp table _issues as " + checks_sql(contract, result.year, regions)
+    )
+    _add_parse_issues(con, parsed)
+    con.execute(redact_personal_values_sql())
+    issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
+    over = issue_rows > max_share * parsed.rows_read
+    if over:
+        result.status = "refused"
+        result.message = (
+            f"{path}: {issue_rows:,} of {parsed.rows_read:,} rows "
+            f"({issue_rows / parsed.rows_read:.1%}) break the contract, more than the "
+            f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
+        )
         con.execute(
-            "create or replace temp table _issues as " + checks_sql(contract, result.year, regions)
+            "insert into _issues select _row_number, null, null, 'file_over_threshold' "
+            "from _n where _row_number not in (select _row_number from _issues)"
         )
-        _add_parse_issues(con, parsed)
-        con.execute(redact_personal_values_sql())
-        issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
-        over = issue_rows > max_share * parsed.rows_read
-        if over:
-            result.status = "refused"
-            result.message = (
-                f"{path}: {issue_rows:,} of {parsed.rows_read:,} rows "
-                f"({issue_rows / parsed.rows_read:.1%}) break the contract, more than the "
-                f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
-            )
-            con.execute(
-                "insert into _issues select _row_number, null, null, 'file_over_threshold' "
-                "from _n where _row_number not in (select _row_number from _issues)"
-            )
-        _store_quarantine(con, result, now)
-        loaded = 0
-        if not over:
-            loaded = _insert_rows(con, contract, result, now)
-            result.superseded = _supersede(con, result)
-        result.rows_loaded = 0 if over else parsed.rows_read - issue_rows
-        result.rows_quarantined = parsed.rows_read - result.rows_loaded
-        result.reasons = dict(
-            con.execute(
-                "select reason_code, count(distinct _row_number) from _issues group by 1 "
-                "order by 2 desc, 1"
-            ).fetchall()
+    _store_quarantine(con, result, now)
+    loaded = 0
+    if not over:
+        loaded = _insert_rows(con, contract, result, now)
+        result.superseded = _supersede(con, result)
+    result.rows_loaded = 0 if over else parsed.rows_read - issue_rows
+    result.rows_quarantined = parsed.rows_read - result.rows_loaded
+    result.reasons = dict(
+        con.execute(
+            "select reason_code, count(distinct _row_number) from _issues group by 1 "
+            "order by 2 desc, 1"
+        ).fetchall()
+    )
+    if loaded != result.rows_loaded or result.rows_read != (
+        result.rows_loaded + result.rows_quarantined
+    ):
+        raise RuntimeError(
+            f"{name}: read {result.rows_read} rows, stored {loaded}, quarantined "
+            f"{result.rows_quarantined}: the counts do not add up; nothing was loaded"
         )
-        if loaded != result.rows_loaded or result.rows_read != (
-            result.rows_loaded + result.rows_quarantined
-        ):
-            raise RuntimeError(
-                f"{name}: read {result.rows_read} rows, stored {loaded}, quarantined "
-                f"{result.rows_quarantined}: the counts do not add up; nothing was loaded"
-            )
-        _audit(con, result, parsed, now)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    _audit(con, result, parsed, now)
 
 
 def _describe(result: FileLoadResult, parsed: ParsedFile) -> None:
@@ -497,7 +495,12 @@ def _load_extract(
 ) -> list[FileLoadResult]:
     """Load one extract's files in order. While DuckDB validates and writes one file, a worker
     thread reads and prepares the next (both release the GIL for most of their work); only one
-    file is ever held ahead, so memory stays bounded by two files."""
+    file is ever held ahead, so memory stays bounded by two files.
+
+    Files are committed together, about COMMIT_EVERY_ROWS rows at a time: each file's rows,
+    quarantine, supersession and audit row are in the same transaction, so a file is never half
+    loaded, and a crash loses at most the files since the last commit, which the next run loads
+    again (their hashes are not in the audit)."""
     batch: dict[str, str] = {}
     results = [_triage(con, contract.name, lf, landing_dir, batch) for lf in files]
     pending = [(r, lf) for r, lf in zip(results, files, strict=True) if r.status == "loaded"]
@@ -518,16 +521,28 @@ def _load_extract(
             return pool.submit(_read_and_prepare, contract, lf, r, pseudonymise)
 
         ahead = submit(0)
-        for i, (result, lf) in enumerate(pending):
-            current, ahead = ahead, submit(i + 1)
-            try:
-                parsed, prepared, regions = current.result()
-            except FileRefused as exc:
-                result.status, result.message = "refused", str(exc)
-                _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
-                continue
-            _store(con, contract, lf.path, result, parsed, prepared, regions, share)
-            failpoint("load.file_stored")
+        uncommitted = 0  # rows read since the last commit
+        con.execute("begin transaction")
+        try:
+            for i, (result, lf) in enumerate(pending):
+                current, ahead = ahead, submit(i + 1)
+                try:
+                    parsed, prepared, regions = current.result()
+                except FileRefused as exc:
+                    result.status, result.message = "refused", str(exc)
+                    _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+                    continue
+                _store(con, contract, lf.path, result, parsed, prepared, regions, share)
+                failpoint("load.file_stored")
+                uncommitted += result.rows_read
+                if uncommitted >= COMMIT_EVERY_ROWS:
+                    con.execute("commit")
+                    con.execute("begin transaction")
+                    uncommitted = 0
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
     return results
 
 

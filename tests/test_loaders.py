@@ -122,6 +122,46 @@ def test_the_loader_connection_has_the_configured_memory_limit(tmp_path, monkeyp
     assert seen[str(tmp_path / "w.duckdb")] == "2.7 GiB"
 
 
+def test_a_crash_loses_only_the_files_since_the_last_commit_and_the_next_load_takes_them(
+    tmp_path, monkeypatch
+):
+    from orchestration import loaders
+
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    for year in (2020, 2021, 2022):
+        schools_file(landing, year)
+    monkeypatch.setattr(loaders, "COMMIT_EVERY_ROWS", 2)  # files 1-2 commit together, then 3
+    stored = []
+
+    def crash_at_third(name):
+        stored.append(name)
+        if len(stored) == 3:
+            raise RuntimeError("power cut")
+
+    monkeypatch.setattr(loaders, "failpoint", crash_at_third)
+    with pytest.raises(RuntimeError, match="power cut"):
+        load_landing(wh, landing, b"k")
+
+    def loaded():
+        with duckdb.connect(str(wh), read_only=True) as con:
+            return con.execute(
+                "select a.source_file, a.rows_read, a.rows_loaded, a.rows_quarantined, "
+                "count(h._file_hash) from raw._load_audit as a left join raw.schools_history "
+                "as h on h._file_hash = a.file_hash group by all order by 1"
+            ).fetchall()
+
+    names = [f"schools/schools_411303_{y}.csv" for y in (2020, 2021, 2022)]
+    assert loaded() == [(n, 1, 1, 0, 1) for n in names[:2]]  # nothing of the third file
+    monkeypatch.setattr(loaders, "failpoint", lambda name: None)
+    run = load_landing(wh, landing, b"k")
+    assert [(f.source_file, f.status) for f in run.files] == [
+        (names[0], "unchanged"),
+        (names[1], "unchanged"),
+        (names[2], "loaded"),
+    ]
+    assert loaded() == [(n, 1, 1, 0, 1) for n in names]
+
+
 def test_loading_the_same_file_twice_changes_nothing_and_a_new_version_replaces(tmp_path):
     landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
     schools_file(landing)
