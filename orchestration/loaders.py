@@ -57,10 +57,10 @@ from orchestration.validation import (
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
-# DuckDB writes an insert smaller than a row group (122,880 rows) to its write-ahead log and
-# again at the next checkpoint, and checkpoints whenever the log passes 16 MB; a county's pupil
-# file is smaller than a row group. So the loader commits about a million rows at a time and
-# checkpoints every 1 GB of log (bench/NOTES.md has the measurements).
+# Committing once per file made the commit the largest cost of the loader's DuckDB thread (a
+# county's pupil file is smaller than one DuckDB row group, 122,880 rows, and DuckDB checkpoints
+# whenever its write-ahead log passes 16 MB). Committing about a million rows at a time and
+# checkpointing every 1 GB of log measured faster: bench/NOTES.md.
 COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
