@@ -317,7 +317,7 @@ def measure(tier: str, work: Path) -> dict:
 
 
 def _gb(n: int) -> str:
-    return f"{n / 2**30:.2f} GB"
+    return f"{n / 2**30:.2f} GiB"
 
 
 def render(results: list[dict]) -> str:
