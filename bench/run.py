@@ -42,8 +42,7 @@ from pathlib import Path
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT  # noqa: E402
+from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
 
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
@@ -362,14 +361,11 @@ def render(results: list[dict]) -> str:
     for stage in STAGES:
         row(
             f"peak memory, {stage}",
-            [
-                _gb(r["stage_peak_bytes"][stage]) if "stage_peak_bytes" in r else "—"
-                for r in results
-            ],
+            [_gb(r["stage_peak_bytes"][stage]) for r in results],
         )
     row("peak memory, generation", [_gb(r["generate_peak_bytes"]) for r in results])
-    row("DuckDB memory limit", [r.get("duckdb_memory_limit", "DuckDB default") for r in results])
-    row("code measured", [r.get("code_version", "before bf58154") for r in results])
+    row("DuckDB memory limit", [r["duckdb_memory_limit"] for r in results])
+    row("code measured", [r["code_version"] for r in results])
     row("measured", [r["measured_at"] for r in results])
     lines += ["", "Goals: " + "; ".join(f"{k} {v}" for k, v in GOALS.items()) + "."]
     notes = PROJECT / "bench" / "NOTES.md"

@@ -66,14 +66,14 @@ class Pseudonymiser:
         if column in self._last:
             last_ids, last_keys = self._last[column]
             known = pc.take(last_keys, pc.index_in(unique, value_set=last_ids))
-        missing = pc.and_(pc.is_null(known), pc.is_valid(unique))
+        present = pc.is_valid(unique)
+        missing = pc.and_(pc.is_null(known), present)
         fresh = [
             hmac.digest(self.key, v.encode("utf-8"), "sha256").hex()[:32]
             for v in pc.filter(unique, missing).to_pylist()
         ]
         self.computed += len(fresh)
         hashed = pc.replace_with_mask(known, missing, pa.array(fresh, pa.string()))
-        present = pc.is_valid(unique)
         self._last[column] = (pc.filter(unique, present), pc.filter(hashed, present))
         return pc.take(hashed, pc.index_in(values, value_set=unique))
 
