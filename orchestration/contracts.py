@@ -73,24 +73,76 @@ def _seed_rows(seed: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _seed_list(name: str, seed: str, code_col: str, label_col: str | None) -> CodeList:
-    rows = _seed_rows(seed)
+def _seed_list(
+    name: str, seed: str | tuple[str, ...], code_col: str, label_col: str | None
+) -> CodeList:
+    seeds = (seed,) if isinstance(seed, str) else seed
+    rows = [r for s in seeds for r in _seed_rows(s)]
     labels = [r[label_col] for r in rows] if label_col else []
     # A label maps to a code only when it is unique (region names repeat across provinces).
     unique = {lbl for lbl in labels if labels.count(lbl) == 1}
     return CodeList(
         name=name,
-        source=f"seeds/{seed}",
+        source=" and ".join(f"seeds/{s}" for s in seeds),
         codes={r[code_col]: (r[label_col] if label_col else "") for r in rows},
         labels={r[label_col]: r[code_col] for r in rows if label_col and r[label_col] in unique},
     )
 
 
 @cache
+def same_county_codes() -> dict[str, frozenset[str]]:
+    """A region code -> the codes that are the same county at another time: the codes it was
+    renamed or merged into (its successors) and the codes renamed or merged into it (its
+    predecessors), itself included (seeds/regions_historical.csv). Two codes merged into one
+    are different areas and not in each other's set; a split code has no successor."""
+    successor = {
+        r["region_code"]: r["successor_code"]
+        for r in _seed_rows("regions_historical.csv")
+        if r["successor_code"]
+    }
+    predecessors: dict[str, set[str]] = {}
+    for old, new in successor.items():
+        predecessors.setdefault(new, set()).add(old)
+
+    def later(code: str) -> set[str]:
+        return {code} | (later(successor[code]) if code in successor else set())
+
+    def earlier(code: str) -> set[str]:
+        return {code}.union(*(earlier(p) for p in predecessors.get(code, ())))
+
+    codes = set(successor) | set(predecessors)
+    return {c: frozenset(later(c) | earlier(c)) for c in codes}
+
+
+@cache
+def region_descendants() -> dict[str, frozenset[str]]:
+    """Region code -> itself and every code below it (retired county codes under their
+    prefecture), plus, for a county, its other codes (same_county_codes): a file delivered for
+    偃师区 may carry rows under 偃师市's code, and the reverse."""
+    rows = _seed_rows("regions.csv") + _seed_rows("regions_historical.csv")
+    children: dict[str, list[str]] = {}
+    for r in rows:
+        children.setdefault(r["parent_code"], []).append(r["region_code"])
+
+    def below(code: str) -> set[str]:
+        return {code}.union(*(below(c) for c in children.get(code, ())))
+
+    same = same_county_codes()
+    return {
+        r["region_code"]: frozenset(
+            below(r["region_code"]).union(*(same.get(c, {c}) for c in below(r["region_code"])))
+        )
+        for r in rows
+    }
+
+
+@cache
 def code_lists() -> dict[str, CodeList]:
     flag = {"1": ("是", "y", "yes", "true"), "0": ("否", "n", "no", "false")}
     lists = [
-        _seed_list("region", "regions.csv", "region_code", None),
+        # retired codes too: a file delivered under a retired code loads, and dbt keeps its
+        # figures under the code that replaced it (int_regions.current_region_code)
+        _seed_list("region", ("regions.csv", "regions_historical.csv"), "region_code", None),
         _seed_list("school_type", "school_types.csv", "school_type_code", "school_type_name_zh"),
         _seed_list(
             "urban_rural", "urban_rural_types.csv", "urban_rural_code", "urban_rural_name_zh"
@@ -647,6 +699,9 @@ REASONS: dict[str, str] = {
     "wrong_field_count": "a different number of fields than the header",
     "implausible_age": "the age implied by year and birth year is implausible",
     "inconsistent_values": "values of the row contradict each other",
+    "delivered_under_another_code": "the file was refused as a whole because the same extract, "
+    "county and year is already delivered under the county's other code (a retired code or the "
+    "code that replaced it); this row itself was valid",
     "file_over_threshold": "the file was refused as a whole because too many rows broke the "
     "contract; this row itself was valid",
 }

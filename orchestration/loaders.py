@@ -28,13 +28,17 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from orchestration.contracts import CONTRACTS, ExtractContract, _seed_rows
+from orchestration.contracts import (
+    CONTRACTS,
+    ExtractContract,
+    region_descendants,
+    same_county_codes,
+)
 from orchestration.failpoints import failpoint
 from orchestration.readers import (
     MANIFEST_SUFFIX,
@@ -120,19 +124,6 @@ def max_quarantine_share() -> float:
     if not 0 <= value <= 1:
         raise ValueError(f"EDUWH_QUARANTINE_MAX_SHARE must be between 0 and 1, not {text}")
     return value
-
-
-@cache
-def _region_descendants() -> dict[str, list[str]]:
-    """Region code -> itself and every code below it, from the region reference seed."""
-    children: dict[str, list[str]] = {}
-    for r in _seed_rows("regions.csv"):
-        children.setdefault(r["parent_code"], []).append(r["region_code"])
-
-    def below(code: str) -> list[str]:
-        return [code, *(d for c in children.get(code, []) for d in below(c))]
-
-    return {r["region_code"]: below(r["region_code"]) for r in _seed_rows("regions.csv")}
 
 
 # ---------------------------------------------------------------- warehouse tables
@@ -233,7 +224,7 @@ def _identity(path: Path, extract: str, manifest: dict) -> tuple[str | None, int
     year = manifest.get("year") or (int(m.group("year")) if m else None)
     if m and m.group("extract") != extract and "region_code" not in manifest:
         region = year = None  # a name like schools_… in the pupils folder says nothing
-    if region is not None and str(region) not in _region_descendants():
+    if region is not None and str(region) not in region_descendants():
         raise FileRefused(f"{path}: region code {region} in its name or manifest is unknown.")
     return (str(region) if region is not None else None), (int(year) if year else None)
 
@@ -280,7 +271,8 @@ def _read_and_prepare(
     SQL). Raises FileRefused."""
     result.region_code, result.year = _identity(lf.path, contract.name, lf.manifest)
     parsed = read_file(lf.path, contract, lf.manifest)
-    regions = _region_descendants().get(result.region_code) if result.region_code else None
+    # current and retired codes: a file may be delivered under a county's retired code
+    regions = sorted(region_descendants()[result.region_code]) if result.region_code else None
     return parsed, prepare(parsed.table, contract, pseudonymise, regions), regions
 
 
@@ -310,17 +302,26 @@ def _store(
     _add_parse_issues(con, parsed)
     con.execute(redact_personal_values_sql())
     issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
-    over = issue_rows > max_share * parsed.rows_read
-    if over:
-        result.status = "refused"
-        result.message = (
-            f"{path}: {issue_rows:,} of {parsed.rows_read:,} rows "
-            f"({issue_rows / parsed.rows_read:.1%}) break the contract, more than the "
-            f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
+    # A file refused as a whole still accounts for every row: its valid rows are quarantined
+    # with the reason the file was refused, so rows read = loaded + quarantined holds.
+    refusal = _delivered_under_another_code(con, result, path)
+    if refusal is None and issue_rows > max_share * parsed.rows_read:
+        refusal = (
+            "file_over_threshold",
+            (
+                f"{path}: {issue_rows:,} of {parsed.rows_read:,} rows "
+                f"({issue_rows / parsed.rows_read:.1%}) break the contract, more than the "
+                f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
+            ),
         )
+    over = refusal is not None
+    if over:
+        reason, result.message = refusal
+        result.status = "refused"
         con.execute(
-            "insert into _issues select _row_number, null, null, 'file_over_threshold' "
-            "from _n where _row_number not in (select _row_number from _issues)"
+            "insert into _issues select _row_number, null, null, ? "
+            "from _n where _row_number not in (select _row_number from _issues)",
+            [reason],
         )
     _store_quarantine(con, result, now)
     loaded = 0
@@ -343,6 +344,32 @@ def _store(
             f"{result.rows_quarantined}: the counts do not add up; nothing was loaded"
         )
     _audit(con, result, parsed, now)
+
+
+def _delivered_under_another_code(con, result: FileLoadResult, path: Path):
+    """("delivered_under_another_code", sentence) when the file's extract and year are already
+    current under another code of the same county (a retired code and the code that replaced
+    it): both describe one county, and loading both would count it twice. None otherwise."""
+    if result.region_code is None or result.year is None:
+        return None
+    others = sorted(same_county_codes().get(result.region_code, set()) - {result.region_code})
+    if not others:
+        return None
+    earlier = con.execute(
+        "select source_file, region_code from raw._load_audit where extract = ? and is_current "
+        f"and year = ? and region_code in ({', '.join('?' * len(others))}) "
+        "order by source_file limit 1",
+        [result.extract, result.year, *others],
+    ).fetchone()
+    if earlier is None:
+        return None
+    return "delivered_under_another_code", (
+        f"{path}: {result.extract} of {result.year} for region {result.region_code} is already "
+        f"loaded from {earlier[0]} under {earlier[1]}, the same county's other code (a retired "
+        f"code and the code that replaced it); loading both would count the county twice, so "
+        f"nothing was loaded. Deliver each year under one code: to correct {earlier[0]}, send "
+        f"the new file under {earlier[1]}."
+    )
 
 
 def _describe(result: FileLoadResult, parsed: ParsedFile) -> None:
