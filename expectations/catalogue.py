@@ -18,6 +18,7 @@ CATALOGUE_PATH = SEEDS / "plan_targets.csv"
 BASELINES_PATH = SEEDS / "plan_baselines.csv"
 INDICATORS_PATH = SEEDS / "indicators.csv"
 BALANCE_STANDARDS_PATH = SEEDS / "balance_standards.csv"
+REGIONS_PATH = SEEDS / "regions.csv"
 # The class-size cap a plan sets ("所有班级学生数不超过 45 人"), checked on every class.
 MAX_CLASS_SIZE = "max_class_size"
 CV_SUFFIX = "_cv"
@@ -144,6 +145,13 @@ def school_standards(path: Path = BALANCE_STANDARDS_PATH) -> frozenset[str]:
     return frozenset({MAX_CLASS_SIZE} | measures | {m + CV_SUFFIX for m in measures})
 
 
+@cache
+def region_levels(path: Path = REGIONS_PATH) -> dict[str, str]:
+    """Region code -> province / prefecture / county (seeds/regions.csv)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["region_code"]: r["region_level"] for r in csv.DictReader(fh)}
+
+
 def enforcement(target: Target) -> bool | str:
     """True, or the reason the target is not enforced."""
     if target.measurable != "true":
@@ -154,6 +162,12 @@ def enforcement(target: Target) -> bool | str:
         return f"indicator {target.indicator_id} is not computed by the warehouse"
     if target.is_school_standard and (target.is_trend or not target.stage):
         return "a school-level standard needs a stage and a value"
+    level = region_levels().get(target.region_code)
+    if target.indicator_id.endswith(CV_SUFFIX) and level != "county":
+        return (
+            f"a 差异系数 maximum is a county standard (教督〔2017〕6号); "
+            f"{target.region_name} ({target.region_code}) is a {level or 'unknown region'}"
+        )
     if not target.is_trend and target.target_value is None:
         return "no target value"
     return True

@@ -18,7 +18,22 @@ from expectations.catalogue import Target
 from orchestration.failpoints import failpoint
 
 SUITE_NAME = "plan_targets"
-MART_COLUMNS = ["region_code", "year", "indicator_id", "value", "is_complete_coverage"]
+MART_COLUMNS = [
+    "region_code",
+    "year",
+    "indicator_id",
+    "value",
+    "is_complete_coverage",
+    "value_flag",
+]
+# Why a flagged value (mart_indicator_values.value_flag) is not a value of its indicator: a
+# target on it is no_data, never met or missed.
+FLAG_REASONS = {
+    "above_upper_bound": (
+        "above the most the indicator can be (a cohort rate above 100 %: pupils who "
+        "transferred in outnumber the cohort's losses), so it is not a value of the indicator"
+    ),
+}
 # marts.mart_standard_units for the regions with school-level targets: one row per class, school
 # or region checked, under the target's region (a prefecture's row for each school of its
 # counties); `indicator_id` is the unit's standard_id.
@@ -275,13 +290,18 @@ def _result(t: Target, roles: dict[str, bool], values, years: list[int]) -> Targ
     def value_at(year: int) -> float | None:
         return _value(values, (t.region_code, year, t.indicator_id))
 
+    def flag_at(year: int) -> str | None:
+        key = (t.region_code, year, t.indicator_id)
+        flag = values.at[key, "value_flag"] if key in values.index else None
+        return None if pd.isna(flag) else str(flag)
+
     if not t.is_trend:
 
         def explain(year: int, actual: float, due: float, role: str) -> str:
             bound = t.describe() if role == "value" else f"{t.comparator} {due:,.2f}"
             return f"{year}: {actual:,.2f}, {'target' if role == 'value' else 'milestone'} {bound}"
 
-        return _value_result(t, roles, years, value_at, explain)
+        return _value_result(t, roles, years, value_at, explain, flag_at)
     checked = [y for y in check_years(t, years) if value_at(y) is not None]
     failures = tuple(
         f"{y}: {value_at(y):,.2f} "
@@ -302,10 +322,21 @@ def _result(t: Target, roles: dict[str, bool], values, years: list[int]) -> Targ
     return TargetResult(t, status, value_at(last), last, failures=failures)
 
 
-def _value_result(t: Target, roles: dict[str, bool], years: list[int], value_at, explain):
+def _value_result(
+    t: Target, roles: dict[str, bool], years: list[int], value_at, explain, flag_at=None
+):
     """Met / missed in the target year, else on_track / at_risk on the latest milestone, else
-    no_data; `explain(year, actual, due, role)` words a failure."""
+    no_data; `explain(year, actual, due, role)` words a failure. A value `flag_at(year)` flags
+    (mart_indicator_values.value_flag) is not a value of the indicator: in the target year the
+    target is no_data with the reason, and an earlier year's flagged value is no milestone."""
+
+    def flagged(year: int) -> str | None:
+        return flag_at(year) if flag_at is not None else None
+
     actual = value_at(t.target_year)
+    if actual is not None and (flag := flagged(t.target_year)):
+        reason = f"{t.target_year}: {actual:,.2f} is {FLAG_REASONS.get(flag, flag)}"
+        return TargetResult(t, "no_data", actual, t.target_year, failures=(reason,))
     if actual is not None:
         if not roles.get("presence", False):
             return TargetResult(
@@ -315,7 +346,11 @@ def _value_result(t: Target, roles: dict[str, bool], years: list[int], value_at,
             return TargetResult(t, "met", actual, t.target_year)
         failure = explain(t.target_year, actual, t.target_value, "value")
         return TargetResult(t, "missed", actual, t.target_year, failures=(failure,))
-    earlier = [y for y in check_years(t, years) if y < t.target_year and value_at(y) is not None]
+    earlier = [
+        y
+        for y in check_years(t, years)
+        if y < t.target_year and value_at(y) is not None and not flagged(y)
+    ]
     if not earlier:
         return TargetResult(t, "no_data", None)
     last = max(earlier)

@@ -16,8 +16,17 @@ GER, SHARE = (
 
 
 def mart(rows):
+    """Rows of (region, year, indicator, value, complete[, value_flag])."""
     return pd.DataFrame(
-        rows, columns=["region_code", "year", "indicator_id", "value", "is_complete_coverage"]
+        [(*r, None) if len(r) == 5 else r for r in rows],
+        columns=[
+            "region_code",
+            "year",
+            "indicator_id",
+            "value",
+            "is_complete_coverage",
+            "value_flag",
+        ],
     )
 
 
@@ -184,3 +193,43 @@ def test_the_progress_tables_keep_their_column_types_even_when_a_column_is_all_n
             "select status, actual_year, target_value_high from marts.mart_plan_progress"
         ).fetchone()
     assert row == ("met", 2025, None)
+
+
+def test_a_flagged_cohort_rate_is_never_met_and_is_no_milestone():
+    """泸西县's 初中三年巩固率 target (>= 97.5 in 2025): a 2025 value of 104 flagged above its
+    upper bound (transfers in) is no_data with the reason, not met; a flagged 2024 value is no
+    milestone either, so the latest trustworthy year (2023) decides on_track / at_risk."""
+    retention = next(
+        t for t in enforceable_targets() if t.target_id == "luxi_2025_junior_retention_rate"
+    )
+    flagged_target_year = validate_targets(
+        mart([("532527", 2025, retention.indicator_id, 104.0, True, "above_upper_bound")]),
+        [retention],
+    )[0]
+    assert flagged_target_year.status == "no_data"
+    assert flagged_target_year.actual == 104.0
+    assert "transferred in" in flagged_target_year.failures[0]
+
+    earlier = validate_targets(
+        mart(
+            [
+                ("532527", 2023, retention.indicator_id, 90.0, True),
+                ("532527", 2024, retention.indicator_id, 101.0, True, "above_upper_bound"),
+            ]
+        ),
+        [retention],
+    )[0]
+    assert earlier.actual_year == 2023
+    assert earlier.actual == 90.0
+
+
+def test_a_coefficient_of_variation_target_above_county_level_is_not_enforced():
+    """The 差异系数 maximum is a county standard: the same target set for a prefecture is not
+    enforced, and says why."""
+    from expectations.catalogue import enforcement
+
+    cv = next(t for t in enforceable_targets() if t.indicator_id.endswith("_cv"))
+    city = dataclasses.replace(cv, region_code="532500", region_name="红河州")
+    assert enforcement(cv) is True
+    assert "county standard" in enforcement(city)
+    assert "prefecture" in enforcement(city)

@@ -1,10 +1,12 @@
--- The seven 优质均衡 resource measures of every school for each compulsory stage it teaches
--- (GUIDE.md §2): teacher measures use the teachers of that stage; facilities are shared by the
--- whole school, so they are divided by all its pupils. Thresholds come from the seed
--- balance_standards; a school meets the standard when enough measures reach their threshold
--- and every other reaches the floor share of it (vars balance_measures_required, _floor_share).
-with enrolment as (
-    select * from {{ ref('fct_enrolment') }}
+-- The seven 优质均衡 resource measures of every assessed school for each compulsory stage it
+-- teaches (GUIDE.md §2; which schools are assessed: int_balance_scope — special-education
+-- schools and small 教学点 are not): teacher measures use the teachers of that stage;
+-- facilities are shared by the whole school, so they are divided by all its pupils. Thresholds
+-- come from the seed balance_standards; a school meets the standard when enough measures reach
+-- their threshold and every other reaches the floor share of it (vars
+-- balance_measures_required, _floor_share).
+with scope as (
+    select * from {{ ref('int_balance_scope') }}
 ),
 
 teachers as (
@@ -29,11 +31,9 @@ stage_pupils as (
         year,
         region_code,
         stage_code,
-        {{ sum_count('pupils') }} as pupils
-    from enrolment
-    where stage_code in ('primary', 'junior')
-    group by school_code, year, region_code, stage_code
-    having sum(pupils) > 0
+        pupils
+    from scope
+    where is_assessed
 ),
 
 stage_teachers as (

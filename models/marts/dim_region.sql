@@ -50,6 +50,8 @@ final as (
         r.valid_from_year,
         r.valid_to_year,
         r.successor_code,
+        r.change_kind,
+        r.current_region_code,
         r.is_current,
         -- An identifier safe in any BI tool or file name, where Chinese names are not.
         {{ dbt.concat(["'CN-'", 'r.region_code']) }} as region_key,

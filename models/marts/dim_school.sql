@@ -1,7 +1,13 @@
 -- School attributes change from year to year (a school can change sponsor, type or size), so
--- the dimension is kept per school-year rather than as one row per school.
+-- the dimension is kept per school-year rather than as one row per school. A school delivered
+-- under a retired region code is kept under the code that replaced it (int_regions), so every
+-- fact that takes its region from the school follows one county across the change.
 with schools as (
     select * from {{ ref('stg_raw__schools') }}
+),
+
+regions as (
+    select * from {{ ref('int_regions') }}
 ),
 
 school_types as (
@@ -21,7 +27,8 @@ final as (
         s.school_code,
         s.year,
         s.school_name,
-        s.region_code,
+        r.current_region_code as region_code,
+        s.region_code as delivered_region_code,
         s.school_type_code,
         st.school_type_name_zh,
         st.school_type_name_en,
@@ -48,6 +55,8 @@ final as (
         s.equipment_value_yuan,
         s.multimedia_classrooms
     from schools as s
+    inner join regions as r
+        on s.region_code = r.region_code
     inner join school_types as st
         on s.school_type_code = st.school_type_code
     inner join urban_rural as ur

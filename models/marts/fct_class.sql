@@ -38,11 +38,13 @@ final as (
         e.is_urban,
         c.grades_in_class,
         c.pupils,
+        -- the band 56–65 ('large') and 66+ ('super_large'); 大班额 itself is 56 and over
         case
             when c.pupils >= {{ var('super_large_class_min') }} then 'super_large'
             when c.pupils >= {{ var('large_class_min') }} then 'large'
             else 'standard'
         end as size_band,
+        c.pupils >= {{ var('large_class_min') }} as is_large_class,
         coalesce(c.pupils > s.standard_class_size, false) as exceeds_standard_size
     from classes as c
     inner join enrolment_grades as e

@@ -1,5 +1,7 @@
 -- Enrolment counts pupils on the roll at year end: a dropped_out row records a leaver and is
--- counted separately, never as a pupil.
+-- counted separately, never as a pupil. A pupil's age in the year is year − birth year, the
+-- convention the population extract's single years of age follow, so that a rate's numerator
+-- and denominator count the same ages.
 with pupils as (
     select * from {{ ref('stg_raw__pupils') }}
 ),
@@ -28,6 +30,10 @@ by_school_grade as (
             as left_behind_pupils,
         {{ count_where("pupil_status <> 'dropped_out' and is_disabled") }}
             as disabled_pupils,
+        {{ count_where(
+            "pupil_status <> 'dropped_out' and is_disabled and year - birth_year between "
+            ~ var('compulsory_age_from') ~ " and " ~ var('compulsory_age_to')
+        ) }} as disabled_pupils_of_compulsory_age,
         {{ count_where("pupil_status = 'repeating'") }} as repeating_pupils,
         {{ count_where("pupil_status = 'new'") }} as new_pupils,
         {{ count_where("pupil_status = 'dropped_out'") }} as dropouts
@@ -50,6 +56,8 @@ final as (
         s.sponsor,
         s.school_type_code,
         s.is_urban,
+        s.area_class,
+        s.is_special as is_special_school,
         s.is_inclusive_kindergarten,
         e.pupils,
         e.male_pupils,
@@ -57,6 +65,7 @@ final as (
         e.migrant_pupils,
         e.left_behind_pupils,
         e.disabled_pupils,
+        e.disabled_pupils_of_compulsory_age,
         e.repeating_pupils,
         e.new_pupils,
         e.dropouts

@@ -51,6 +51,8 @@ final as (
         s.region_code,
         s.sponsor,
         s.is_urban,
+        s.area_class,
+        s.is_special as is_special_school,
         t.staff,
         t.full_time_teachers,
         t.backbone_teachers_county_or_higher,

@@ -2,6 +2,10 @@
 -- schools of a region, per compulsory stage, for every region level. Built from three sums
 -- (Σw, Σwx, Σwx²) so any level is computed from its schools directly:
 -- mean = Σwx / Σw, variance = Σwx² / Σw − mean², cv = sqrt(variance) / mean.
+-- The schools are those the 优质均衡 assessment covers (int_balance_scope: no special-education
+-- schools, no 教学点 below the provincial size). The maximum 差异系数 is a county standard
+-- (教督〔2017〕6号: 校际差异系数 of the schools of a county): prefecture and province rows carry the
+-- coefficient for information, with no maximum and no pass/fail.
 with measures as (
     select * from {{ ref('int_school_balance') }}
 ),
@@ -64,9 +68,16 @@ final as (
         sqrt(m.weighted_variance) as weighted_std_dev,
         {{ safe_divide('sqrt(m.weighted_variance)', 'm.weighted_mean') }}
             as coefficient_of_variation,
-        cast(s.max_coefficient_of_variation as double) as max_coefficient_of_variation,
-        {{ safe_divide('sqrt(m.weighted_variance)', 'm.weighted_mean') }}
-        <= cast(s.max_coefficient_of_variation as double) as meets_cv_standard
+        case
+            when r.region_level = 'county'
+                then cast(s.max_coefficient_of_variation as double)
+        end as max_coefficient_of_variation,
+        case
+            when r.region_level = 'county'
+                then
+                    {{ safe_divide('sqrt(m.weighted_variance)', 'm.weighted_mean') }}
+                    <= cast(s.max_coefficient_of_variation as double)
+        end as meets_cv_standard
     from moments as m
     inner join regions as r
         on m.region_code = r.region_code

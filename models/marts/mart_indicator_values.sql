@@ -18,6 +18,11 @@ indicators as (
     select * from {{ ref('dim_indicator') }}
 ),
 
+-- Components are keyed by current county codes (a county delivered under a retired code is
+-- re-keyed to its successor in dim_school, fct_funding and fct_population), so a reporting
+-- county is a current county: a county that delivered one extract under its old code and
+-- another under its new one counts once. Only a code split between successors keeps a
+-- retired code; it counts as reporting for itself, not for a current county.
 rolled_up as (
     select
         a.ancestor_code as region_code,
@@ -25,10 +30,16 @@ rolled_up as (
         c.indicator_id,
         sum(c.numerator) as numerator,
         sum(c.denominator) as denominator,
-        count(distinct c.region_code) as reporting_counties
+        count(
+            distinct case
+                when reporter.is_current or c.region_code = a.ancestor_code then c.region_code
+            end
+        ) as reporting_counties
     from components as c
     inner join ancestors as a
         on c.region_code = a.region_code
+    inner join regions as reporter
+        on c.region_code = reporter.region_code
     group by a.ancestor_code, c.year, c.indicator_id
 ),
 
@@ -104,7 +115,12 @@ final as (
         v.value,
         v.reporting_counties,
         coalesce(cc.counties_in_region, 1) as counties_in_region,
-        v.reporting_counties >= coalesce(cc.counties_in_region, 1) as is_complete_coverage
+        v.reporting_counties >= coalesce(cc.counties_in_region, 1) as is_complete_coverage,
+        -- a value beyond what the indicator can be (a cohort rate above 100 %: pupils who
+        -- transferred in outnumber the cohort's losses) is flagged, not passed off as a rate
+        case
+            when v.value > i.upper_bound then 'above_upper_bound'
+        end as value_flag
     from all_values as v
     inner join regions as reg
         on v.region_code = reg.region_code

@@ -6,7 +6,8 @@
 -- expectations can check "every class", "every school" and "the county's 差异系数" alike:
 --   max_class_size        one row per class, value = its pupils (班额 caps such as 45 / 50);
 --   <measure_id>          one row per school, value = its 优质均衡 measure (thresholds);
---   <measure_id>_cv       one row per region, value = the pupil-weighted 差异系数.
+--   <measure_id>_cv       one row per county, value = the pupil-weighted 差异系数 (a county
+--                         standard: prefectures and provinces have no maximum to check).
 -- region_code is the class's or school's county, or the region the 差异系数 is of; a
 -- prefecture's standard covers the classes and schools of its counties (dim_region).
 with classes as (
@@ -55,6 +56,7 @@ region_units as (
         region_code as unit_id,
         coefficient_of_variation as value
     from dispersion
+    where region_level = 'county'
 ),
 
 final as (

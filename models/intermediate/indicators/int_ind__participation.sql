@@ -1,5 +1,9 @@
 -- Who is in school and where: 高中阶段毛入学率, 残疾儿童少年义务教育入学率, 随迁子女在公办
 -- 学校就读比例, the private share of compulsory pupils and compulsory dropouts (GUIDE.md §2).
+-- 残疾儿童少年义务教育入学率 counts the same children on both sides (适龄): disabled pupils of
+-- compulsory school age (vars compulsory_age_from/_to) enrolled in grades G1–G9 over disabled
+-- children of that age. Special schools, 随班就读 (disabled pupils in regular schools) and
+-- 送教上门 (taught at home, on a school's roll) all count: each is a pupil on a roll.
 with enrolment as (
     select * from {{ ref('fct_enrolment') }}
 ),
@@ -22,7 +26,8 @@ pupils as (
         sum(case when s.is_compulsory then e.pupils end) as compulsory_pupils,
         sum(case when s.is_compulsory and e.sponsor = 'private' then e.pupils end)
             as private_compulsory_pupils,
-        sum(case when s.is_compulsory then e.disabled_pupils end) as disabled_compulsory_pupils,
+        sum(case when s.is_compulsory then e.disabled_pupils_of_compulsory_age end)
+            as disabled_compulsory_pupils,
         sum(case when s.is_compulsory then e.migrant_pupils end) as migrant_compulsory_pupils,
         sum(case when s.is_compulsory and e.sponsor = 'public' then e.migrant_pupils end)
             as migrant_public_compulsory_pupils,

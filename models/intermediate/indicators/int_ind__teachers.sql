@@ -1,5 +1,8 @@
 -- 生师比 by stage, 双师型教师占比 and 教师交流轮岗 (GUIDE.md §2). Each stage's pupils are set
 -- against the full-time teachers who teach that stage, wherever the school teaches several.
+-- Both sides come from the same set of schools: special-education schools are left out of
+-- both, because their teachers teach the `special` stage while their pupils sit in grades
+-- G1–G9 (national statistics report 特殊教育 生师比 apart from the stages').
 with enrolment as (
     select * from {{ ref('fct_enrolment') }}
 ),
@@ -19,6 +22,7 @@ pupils_by_stage as (
         stage_code,
         sum(pupils) as pupils
     from enrolment
+    where not is_special_school
     group by region_code, year, stage_code
 ),
 
@@ -31,6 +35,7 @@ teachers_by_stage as (
     from teachers as t
     inner join stages as s
         on t.teaching_stage = s.teaching_stage_code
+    where not t.is_special_school
     group by t.region_code, t.year, s.stage_code
 ),
 
