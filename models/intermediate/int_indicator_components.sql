@@ -9,6 +9,8 @@
     'int_ind__teachers',
     'int_ind__funding',
     'int_ind__balance',
+    'int_ind__enrolment',
+    'int_ind__schools',
 ] %}
 
 with

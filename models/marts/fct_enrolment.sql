@@ -34,6 +34,10 @@ by_school_grade as (
             "pupil_status <> 'dropped_out' and is_disabled and year - birth_year between "
             ~ var('compulsory_age_from') ~ " and " ~ var('compulsory_age_to')
         ) }} as disabled_pupils_of_compulsory_age,
+        {{ count_where(
+            "pupil_status <> 'dropped_out' and year - birth_year between "
+            ~ var('compulsory_age_from') ~ " and " ~ var('compulsory_age_to')
+        ) }} as pupils_of_compulsory_age,
         {{ count_where("pupil_status = 'repeating'") }} as repeating_pupils,
         {{ count_where("pupil_status = 'new'") }} as new_pupils,
         {{ count_where("pupil_status = 'dropped_out'") }} as dropouts
@@ -66,6 +70,7 @@ final as (
         e.left_behind_pupils,
         e.disabled_pupils,
         e.disabled_pupils_of_compulsory_age,
+        e.pupils_of_compulsory_age,
         e.repeating_pupils,
         e.new_pupils,
         e.dropouts

@@ -3,6 +3,7 @@
 -- or more (GUIDE.md §2; vars large_class_min, super_large_class_min): large_classes and its
 -- share count every class of 56 or more, super-large ones included, so "消除大班额" is met only
 -- when no class of 56 or more is left. The band of 56–65 is kept as its own count.
+-- large_classes_senior counts general senior secondary classes (高中大班额) by the same rule.
 with classes as (
     select * from {{ ref('fct_class') }}
 ),
@@ -15,14 +16,17 @@ by_region as (
     select
         c.region_code,
         c.year,
-        count(*) as classes,
-        sum(case when c.is_large_class then 1 else 0 end) as large_classes,
-        sum(case when c.size_band = 'large' then 1 else 0 end) as large_classes_56_65,
-        sum(case when c.size_band = 'super_large' then 1 else 0 end) as super_large_classes
+        sum(case when s.is_compulsory then 1 else 0 end) as classes,
+        sum(case when s.is_compulsory and c.is_large_class then 1 else 0 end) as large_classes,
+        sum(case when s.is_compulsory and c.size_band = 'large' then 1 else 0 end)
+            as large_classes_56_65,
+        sum(case when s.is_compulsory and c.size_band = 'super_large' then 1 else 0 end)
+            as super_large_classes,
+        sum(case when c.stage_code = 'senior_general' and c.is_large_class then 1 else 0 end)
+            as large_classes_senior
     from classes as c
     inner join stages as s
         on c.stage_code = s.stage_code
-    where s.is_compulsory
     group by c.region_code, c.year
 ),
 
@@ -33,6 +37,7 @@ final as (
         ['super_large_classes', 'super_large_classes', none],
         ['large_class_share', 'large_classes', 'classes'],
         ['super_large_class_share', 'super_large_classes', 'classes'],
+        ['large_classes_senior', 'large_classes_senior', none],
     ]) }}
 )
 

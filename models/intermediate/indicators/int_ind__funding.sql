@@ -32,7 +32,10 @@ amounts as (
         sum(case when item_code = 'operating_funds_junior' then amount_yuan end)
             as funds_junior,
         sum(case when item_code = 'operating_funds_senior' then amount_yuan end)
-            as funds_senior
+            as funds_senior,
+        -- 学生人均公用经费 without a stage (三个增长): every stage's operating funds
+        sum(case when item_code like 'operating\_funds\_%' escape '\' then amount_yuan end)
+            as funds_all
     from funding
     group by region_code, year
 ),
@@ -112,7 +115,8 @@ funded_pupils as (
         sum(case when funds_stage = 'preschool' then funded_pupils end) as funded_preschool,
         sum(case when funds_stage = 'primary' then funded_pupils end) as funded_primary,
         sum(case when funds_stage = 'junior' then funded_pupils end) as funded_junior,
-        sum(case when funds_stage = 'senior' then funded_pupils end) as funded_senior
+        sum(case when funds_stage = 'senior' then funded_pupils end) as funded_senior,
+        sum(funded_pupils) as funded_all
     from funded
     group by region_code, year
 ),
@@ -125,7 +129,8 @@ pupils_joined as (
         f.funded_preschool,
         f.funded_primary,
         f.funded_junior,
-        f.funded_senior
+        f.funded_senior,
+        f.funded_all
     from all_pupils as a
     left join funded_pupils as f
         on
@@ -142,11 +147,13 @@ joined as (
         a.funds_primary,
         a.funds_junior,
         a.funds_senior,
+        a.funds_all,
         p.pupils,
         p.funded_preschool,
         p.funded_primary,
         p.funded_junior,
-        p.funded_senior
+        p.funded_senior,
+        p.funded_all
     from amounts as a
     full outer join pupils_joined as p
         on
@@ -162,6 +169,7 @@ final as (
         ['operating_funds_per_pupil_primary', 'funds_primary', 'funded_primary'],
         ['operating_funds_per_pupil_junior', 'funds_junior', 'funded_junior'],
         ['operating_funds_per_pupil_senior', 'funds_senior', 'funded_senior'],
+        ['operating_funds_per_pupil', 'funds_all', 'funded_all'],
     ]) }}
 )
 
