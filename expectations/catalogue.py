@@ -19,8 +19,9 @@ BASELINES_PATH = SEEDS / "plan_baselines.csv"
 INDICATORS_PATH = SEEDS / "indicators.csv"
 BALANCE_STANDARDS_PATH = SEEDS / "balance_standards.csv"
 REGIONS_PATH = SEEDS / "regions.csv"
-# The class-size cap a plan sets ("所有班级学生数不超过 45 人"), checked on every class.
-MAX_CLASS_SIZE = "max_class_size"
+# Class and school-size standards checked on every class or school (besides the 优质均衡
+# measures): the class-size cap ("所有班级学生数不超过 45 人"), classes and pupils per school.
+SCHOOL_STANDARDS_PATH = SEEDS / "school_standards.csv"
 CV_SUFFIX = "_cv"
 
 # Comparators on one region-year value, and comparators on the change between years.
@@ -137,12 +138,18 @@ def computed_indicators(path: Path = INDICATORS_PATH) -> frozenset[str]:
 
 
 @cache
-def school_standards(path: Path = BALANCE_STANDARDS_PATH) -> frozenset[str]:
-    """The standard ids of marts.mart_standard_units: the class-size cap, each 优质均衡 measure
-    (seeds/balance_standards.csv) and its coefficient of variation (`<measure>_cv`)."""
+def school_standards(
+    path: Path = BALANCE_STANDARDS_PATH, others: Path = SCHOOL_STANDARDS_PATH
+) -> frozenset[str]:
+    """The standard ids of marts.mart_standard_units: each 优质均衡 measure
+    (seeds/balance_standards.csv) and its coefficient of variation (`<measure>_cv`), and the
+    class and school-size standards of seeds/school_standards.csv (the class-size cap, classes
+    and pupils per school, multimedia classrooms per class)."""
     with path.open(encoding="utf-8", newline="") as fh:
         measures = {r["measure_id"] for r in csv.DictReader(fh)}
-    return frozenset({MAX_CLASS_SIZE} | measures | {m + CV_SUFFIX for m in measures})
+    with others.open(encoding="utf-8", newline="") as fh:
+        sizes = {r["standard_id"] for r in csv.DictReader(fh)}
+    return frozenset(sizes | measures | {m + CV_SUFFIX for m in measures})
 
 
 @cache
