@@ -1,6 +1,7 @@
 """The plan-target catalogue (`seeds/plan_targets.csv`) and the published baselines
 (`seeds/plan_baselines.csv`), read without importing Great Expectations so that Dagster can
-declare one asset check per target at load time cheaply.
+declare one asset check per target at load time cheaply. Values are converted to the unit of
+their indicator (seeds/units.csv: 4.85 万人 → 48 500 pupils); the plan's own figure is kept.
 
 Which targets are enforced is decided here, once: `enforcement()` gives each catalogue row
 either True or the reason it is not enforced; the target-coverage mart shows the same answer.
@@ -22,6 +23,9 @@ REGIONS_PATH = SEEDS / "regions.csv"
 # Class and school-size standards checked on every class or school (besides the 优质均衡
 # measures): the class-size cap ("所有班级学生数不超过 45 人"), classes and pupils per school.
 SCHOOL_STANDARDS_PATH = SEEDS / "school_standards.csv"
+# What plans target beyond the computed indicators: values bureaus report (指标填报).
+PLAN_INDICATORS_PATH = SEEDS / "plan_indicators.csv"
+UNITS_PATH = SEEDS / "units.csv"
 CV_SUFFIX = "_cv"
 
 # Comparators on one region-year value, and comparators on the change between years.
@@ -44,6 +48,9 @@ class Baseline:
     source_file: str
     source_line: int
     source_quote: str
+    # as the plan states it, before conversion to the indicator's unit (万人 → pupils)
+    plan_value: float | None = None
+    plan_unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ class Target:
     notes: str
     stage: str = ""
     subgroup: str = ""
+    # as the plan states it, before conversion to the indicator's unit (4.85 万人 → 48 500)
+    plan_value: float | None = None
+    plan_unit: str = ""
 
     @property
     def is_binding(self) -> bool:
@@ -138,6 +148,50 @@ def computed_indicators(path: Path = INDICATORS_PATH) -> frozenset[str]:
 
 
 @cache
+def reported_indicators(path: Path = PLAN_INDICATORS_PATH) -> dict[str, dict[str, str]]:
+    """Indicators no extract gives, whose values bureaus report (the indicator_reports extract):
+    indicator_id -> its row of seeds/plan_indicators.csv (unit, range, aggregation)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["indicator_id"]: r for r in csv.DictReader(fh)}
+
+
+@cache
+def indicator_units() -> dict[str, str]:
+    """The unit every indicator's values are in, computed or reported."""
+    with INDICATORS_PATH.open(encoding="utf-8", newline="") as fh:
+        units = {r["indicator_id"]: r["unit"] for r in csv.DictReader(fh)}
+    return units | {i: r["unit"] for i, r in reported_indicators().items()}
+
+
+@cache
+def unit_factors(path: Path = UNITS_PATH) -> dict[str, tuple[str, float]]:
+    """unit -> (base unit, factor to the base unit): 万人 -> (count, 10000)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["unit"]: (r["base_unit"], float(r["factor"])) for r in csv.DictReader(fh)}
+
+
+def conversion(from_unit: str, to_unit: str) -> float | None:
+    """The factor that turns a value in from_unit into to_unit, or None if they measure
+    different things (or either is unknown and they differ)."""
+    if from_unit == to_unit:
+        return 1.0
+    units = unit_factors()
+    if from_unit in units and to_unit in units and units[from_unit][0] == units[to_unit][0]:
+        return units[from_unit][1] / units[to_unit][1]
+    return None
+
+
+def value_source(target: Target) -> str | None:
+    """computed (from the extracts, or checked on every class or school), reported (by the
+    bureau, indicator_reports), or None when the warehouse has no such indicator."""
+    if target.indicator_id in computed_indicators() | school_standards():
+        return "computed"
+    if target.indicator_id in reported_indicators():
+        return "reported"
+    return None
+
+
+@cache
 def school_standards(
     path: Path = BALANCE_STANDARDS_PATH, others: Path = SCHOOL_STANDARDS_PATH
 ) -> frozenset[str]:
@@ -165,8 +219,20 @@ def enforcement(target: Target) -> bool | str:
         return target.measurable or "not measurable"
     if target.comparator not in SUPPORTED_COMPARATORS:
         return f"comparator '{target.comparator}' is not supported"
-    if target.indicator_id not in computed_indicators() | school_standards():
-        return f"indicator {target.indicator_id} is not computed by the warehouse"
+    if value_source(target) is None:
+        return f"indicator {target.indicator_id} is defined neither as computed nor as reported"
+    unit = indicator_units().get(target.indicator_id)
+    if (
+        target.plan_unit
+        and unit is not None
+        and not target.is_school_standard
+        and not target.is_trend
+        and conversion(target.plan_unit, unit) is None
+    ):
+        return (
+            f"the target is in {target.plan_unit} and the indicator {target.indicator_id} in "
+            f"{unit}: the two cannot be compared"
+        )
     if target.is_school_standard and (target.is_trend or not target.stage):
         return "a school-level standard needs a stage and a value"
     level = region_levels().get(target.region_code)
@@ -180,9 +246,28 @@ def enforcement(target: Target) -> bool | str:
     return True
 
 
+def _in_indicator_unit(indicator_id: str, value: float | None, unit: str):
+    """(value, unit) converted to the unit the indicator's values are in (万人 → pupils), or as
+    given when there is no conversion (enforcement() then says why)."""
+    target_unit = indicator_units().get(indicator_id)
+    factor = conversion(unit, target_unit) if target_unit else None
+    if value is None or factor is None:
+        return value, (target_unit if factor is not None else unit)
+    return value * factor, target_unit
+
+
 def load_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
     with path.open(encoding="utf-8", newline="") as fh:
-        return [
+        rows = list(csv.DictReader(fh))
+    targets = []
+    for row in rows:
+        value, unit = _in_indicator_unit(
+            row["indicator_id"], _float(row["target_value"]), row["unit"]
+        )
+        high, _ = _in_indicator_unit(
+            row["indicator_id"], _float(row["target_value_high"]), row["unit"]
+        )
+        targets.append(
             Target(
                 target_id=row["target_id"],
                 region_code=row["region_code"],
@@ -190,9 +275,9 @@ def load_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
                 indicator_id=row["indicator_id"],
                 target_year=int(row["target_year"]),
                 comparator=row["comparator"],
-                target_value=_float(row["target_value"]),
-                target_value_high=_float(row["target_value_high"]),
-                unit=row["unit"],
+                target_value=value,
+                target_value_high=high,
+                unit=unit,
                 binding=row["binding"],
                 source_file=row["source_file"],
                 source_line=int(row["source_line"]),
@@ -201,9 +286,11 @@ def load_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
                 notes=row["notes"],
                 stage=row.get("stage", ""),
                 subgroup=row.get("subgroup", ""),
+                plan_value=_float(row["target_value"]),
+                plan_unit=row["unit"],
             )
-            for row in csv.DictReader(fh)
-        ]
+        )
+    return targets
 
 
 @cache
@@ -211,22 +298,24 @@ def load_baselines(path: Path = BASELINES_PATH) -> tuple[Baseline, ...]:
     if not path.exists():
         return ()
     with path.open(encoding="utf-8", newline="") as fh:
-        return tuple(
-            Baseline(
-                baseline_id=row["baseline_id"],
-                region_code=row["region_code"],
-                indicator_id=row["indicator_id"],
-                stage=row["stage"],
-                subgroup=row["subgroup"],
-                year=int(row["year"]),
-                value=float(row["value"]),
-                source_file=row["source_file"],
-                source_line=int(row["source_line"]),
-                source_quote=row["source_quote"],
-            )
-            for row in csv.DictReader(fh)
-            if row["value"].strip()
+        rows = [row for row in csv.DictReader(fh) if row["value"].strip()]
+    return tuple(
+        Baseline(
+            baseline_id=row["baseline_id"],
+            region_code=row["region_code"],
+            indicator_id=row["indicator_id"],
+            stage=row["stage"],
+            subgroup=row["subgroup"],
+            year=int(row["year"]),
+            value=_in_indicator_unit(row["indicator_id"], float(row["value"]), row["unit"])[0],
+            source_file=row["source_file"],
+            source_line=int(row["source_line"]),
+            source_quote=row["source_quote"],
+            plan_value=float(row["value"]),
+            plan_unit=row["unit"],
         )
+        for row in rows
+    )
 
 
 def enforceable_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
