@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 # Only the standard library behind it: cheap enough for argument parsing.
-from orchestration.contracts import CONTRACTS
+from orchestration.ingest.contracts import CONTRACTS
 
 
 def _run_job(verbose: bool = False, progress: bool = True) -> int:

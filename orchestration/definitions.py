@@ -45,7 +45,7 @@ from dagster_dbt import (
 from expectations.catalogue import Target, enforceable_targets, load_targets
 from orchestration import failpoints
 from orchestration.console import progress_logger
-from orchestration.contracts import CONTRACTS
+from orchestration.ingest.contracts import CONTRACTS
 from orchestration.loaders import (
     load_landing,
     render_load_report,

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from orchestration.contracts import CONTRACTS, code_lists
+from orchestration.ingest.contracts import CONTRACTS, code_lists
 
 WOLONG = "411303"
 LUOYANG_FUNDING_WITH_SEPARATORS = "410311"

@@ -62,7 +62,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from orchestration.contracts import CONTRACTS
+from orchestration.ingest.contracts import CONTRACTS
 
 __all__ = ["COLUMNS", "EXTRACTS", "SCENARIOS", "generate", "main"]
 

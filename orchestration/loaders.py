@@ -1,7 +1,7 @@
 """Load landing files into the DuckDB `raw` schema: validated, pseudonymised, versioned, audited.
 
 Every file in `<landing>/<extract>/` is read (orchestration.readers), checked against its
-contract (orchestration.contracts, orchestration.validation) and then, in one transaction
+contract (orchestration.ingest.contracts, orchestration.validation) and then, in one transaction
 (shared with the files before and after it, about a million rows at a time):
 
 - rows that break the contract go to `raw._quarantine` (file, row, column, value, reason code);
@@ -34,8 +34,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.contracts import CONTRACTS, ExtractContract, _seed_rows
 from orchestration.failpoints import failpoint
+from orchestration.ingest.contracts import CONTRACTS, ExtractContract, _seed_rows
 from orchestration.readers import (
     MANIFEST_SUFFIX,
     FileRefused,

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from orchestration.contracts import (
+from orchestration.ingest.contracts import (
     ExtractContract,
     header_index,
     is_personal_header,

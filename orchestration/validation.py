@@ -3,7 +3,7 @@
 `prepare` normalises the text columns the reader produced (trim, NFKC for numbers and codes,
 code labels to codes, ids to keyed hashes); `find_issues` runs the contract's checks as SQL over
 the whole file at once and returns one row per (row, column, reason). The SQL is generated from
-`orchestration.contracts`, so a rule is written once for every extract.
+`orchestration.ingest.contracts`, so a rule is written once for every extract.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.contracts import (
+from orchestration.ingest.contracts import (
     CODE,
     DATE,
     DECIMAL,

@@ -6,7 +6,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from orchestration.contracts import CONTRACTS
+from orchestration.ingest.contracts import CONTRACTS
 from orchestration.loaders import load_landing
 from orchestration.settings import get_settings
 from orchestration.validation import Pseudonymiser

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.contracts import (
+from orchestration.ingest.contracts import (
     CONTRACTS,
     REASONS,
     code_lists,
@@ -15,7 +15,7 @@ from orchestration.contracts import (
 )
 from orchestration.validation import checks_sql
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "extract_contracts.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "extract_contracts.md"
 
 
 def test_the_documentation_page_is_generated_from_the_contracts():
