@@ -1,6 +1,6 @@
 """Load landing files into the DuckDB `raw` schema: validated, pseudonymised, versioned, audited.
 
-Every file in `<landing>/<extract>/` is read (orchestration.readers), checked against its
+Every file in `<landing>/<extract>/` is read (orchestration.ingest.readers), checked against its
 contract (orchestration.ingest.contracts, orchestration.validation) and then, in one transaction
 (shared with the files before and after it, about a million rows at a time):
 
@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from orchestration.failpoints import failpoint
 from orchestration.ingest.contracts import CONTRACTS, ExtractContract, _seed_rows
-from orchestration.readers import (
+from orchestration.ingest.readers import (
     MANIFEST_SUFFIX,
     FileRefused,
     ParsedFile,
