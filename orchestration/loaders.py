@@ -1,7 +1,7 @@
 """Load landing files into the DuckDB `raw` schema: validated, pseudonymised, versioned, audited.
 
-Every file in `<landing>/<extract>/` is read (orchestration.ingest.readers), checked against its
-contract (orchestration.ingest.contracts, orchestration.validation) and then, in one transaction
+Every file in `<landing>/<extract>/` is read (`readers`), checked against its contract
+(`contracts`, `validation`) and then, in one transaction
 (shared with the files before and after it, about a million rows at a time):
 
 - rows that break the contract go to `raw._quarantine` (file, row, column, value, reason code);
@@ -43,8 +43,7 @@ from orchestration.ingest.readers import (
     read_file,
     read_manifest,
 )
-from orchestration.settings import get_settings
-from orchestration.validation import (
+from orchestration.ingest.validation import (
     Prepared,
     Pseudonymiser,
     canonical_sql,
@@ -54,6 +53,7 @@ from orchestration.validation import (
     redact_personal_values_sql,
     stored_value,
 )
+from orchestration.settings import get_settings
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.contracts import CONTRACTS, NUMERIC_KINDS, is_personal_header
-from orchestration.validation import ID_CARD_RE, PHONE_RE
+from orchestration.ingest.validation import ID_CARD_RE, PHONE_RE
 
 # Columns that hold a bureau's raw ids before pseudonymisation; none may exist in the warehouse.
 RAW_ID_COLUMNS = frozenset(

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 
 from orchestration.ingest.contracts import CONTRACTS
+from orchestration.ingest.validation import Pseudonymiser
 from orchestration.loaders import load_landing
 from orchestration.settings import get_settings
-from orchestration.validation import Pseudonymiser
 
 PUPIL_HEADER = (
     "year,pupil_id,school_code,grade,class_id,birth_year,sex,migrant,left_behind,disabled,status"

@@ -13,7 +13,7 @@ from orchestration.ingest.contracts import (
     normalise_header,
     render_markdown,
 )
-from orchestration.validation import checks_sql
+from orchestration.ingest.validation import checks_sql
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "extract_contracts.md"
 
