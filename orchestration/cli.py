@@ -85,7 +85,7 @@ def _generate(args: argparse.Namespace) -> None:
 def _load(args: argparse.Namespace) -> int:
     """Load the landing folder into raw (no dbt): the per-file report a bureau's data officer
     reads after dropping files."""
-    from orchestration.loaders import load_landing, render_load_report
+    from orchestration.ingest.loaders import load_landing, render_load_report
     from orchestration.settings import get_settings
 
     settings = get_settings()
@@ -166,7 +166,7 @@ def _report(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     """What the load audit of the serving warehouse says, per extract, and the files and rows
     that were refused or quarantined."""
-    from orchestration.loaders import audit_summary
+    from orchestration.ingest.loaders import audit_summary
 
     serving = _serving_or_none()
     if serving is None:

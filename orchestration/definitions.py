@@ -46,7 +46,7 @@ from expectations.catalogue import Target, enforceable_targets, load_targets
 from orchestration import failpoints
 from orchestration.console import progress_logger
 from orchestration.ingest.contracts import CONTRACTS
-from orchestration.loaders import (
+from orchestration.ingest.loaders import (
     load_landing,
     render_load_report,
     row_count_problems,

@@ -10,7 +10,7 @@ from typing import Any
 
 from expectations.catalogue import enforceable_targets, load_targets
 from expectations.progress import STATUSES, miss_rank
-from orchestration.loaders import FileLoadResult, LoadRun, render_load_report
+from orchestration.ingest.loaders import FileLoadResult, LoadRun, render_load_report
 
 
 @dataclass

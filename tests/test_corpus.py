@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.loaders import load_landing
+from orchestration.ingest.loaders import load_landing
 
 CORPUS = Path(__file__).parent / "corpus"
 BASE = CORPUS / "_base"

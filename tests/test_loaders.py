@@ -7,8 +7,8 @@ import pyarrow as pa
 import pytest
 
 from orchestration.ingest.contracts import CONTRACTS
+from orchestration.ingest.loaders import load_landing
 from orchestration.ingest.validation import Pseudonymiser
-from orchestration.loaders import load_landing
 from orchestration.settings import get_settings
 
 PUPIL_HEADER = (
@@ -125,7 +125,7 @@ def test_the_loader_connection_has_the_configured_memory_limit(tmp_path, monkeyp
 def test_a_crash_loses_only_the_files_since_the_last_commit_and_the_next_load_takes_them(
     tmp_path, monkeypatch
 ):
-    from orchestration import loaders
+    from orchestration.ingest import loaders
 
     landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
     for year in (2020, 2021, 2022):
@@ -211,7 +211,7 @@ def test_every_extract_contract_names_its_columns():
 
 
 def test_a_corrected_file_with_the_same_name_and_row_count_passes_the_row_count_check(tmp_path):
-    from orchestration.loaders import row_count_problems
+    from orchestration.ingest.loaders import row_count_problems
 
     landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
     schools_file(landing)

@@ -15,8 +15,8 @@ from expectations.catalogue import enforceable_targets, load_targets
 from expectations.data_docs import remote_resources
 from orchestration.delivery import as_bureau_exports
 from orchestration.generator import generate
+from orchestration.ingest.loaders import load_landing
 from orchestration.ingest.privacy import scan_warehouse
-from orchestration.loaders import load_landing
 from orchestration.publish import table_counts
 from orchestration.settings import DEMO_PSEUDONYM_KEY
 from orchestration.summary import summarise
