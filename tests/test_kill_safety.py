@@ -47,9 +47,9 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
-from tests.conftest import PROJECT_DIR
+from tests.conftest import CORPUS_DIR, PROJECT_DIR
 
-CORPUS_BASE = Path(__file__).parent / "corpus" / "_base"
+CORPUS_BASE = CORPUS_DIR / "_base"
 # Process groups are read from /proc: Linux, as CI.
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 # A normal run takes about a minute on two busy cores; a run that waits for a writer slot

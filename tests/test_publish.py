@@ -9,8 +9,9 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from orchestration.publish import export_parquet, fresh_staging, publish, rollback, versions
+from tests.conftest import CORPUS_DIR
 
-CORPUS_BASE = Path(__file__).parent / "corpus" / "_base"
+CORPUS_BASE = CORPUS_DIR / "_base"
 
 
 def build(path: Path, value: int) -> Path:

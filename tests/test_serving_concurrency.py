@@ -9,7 +9,9 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance
 
-CORPUS = Path(__file__).parent / "corpus"
+from tests.conftest import CORPUS_DIR
+
+CORPUS = CORPUS_DIR
 
 
 def _reader(serving: str, stop, results) -> None:

@@ -1,10 +1,11 @@
-"""The bad-input corpus: every case in tests/corpus/ produces the outcome its expected.json
+"""The bad-input corpus: every case in tests/ingest/corpus/ produces the outcome its expected.json
 states, and for every file rows read = rows loaded + rows quarantined, in the audit, the
 history table and the quarantine table alike.
 
 A case is a folder: `landing/<extract>/<file>` (the files a bureau would drop) and
-`expected.json`. The files of `tests/corpus/_base/` (three schools of 卧龙区 in 2020) are loaded
-first in every case, so pupils and teachers have schools to refer to. See tests/corpus/README.md.
+`expected.json`. The files of `tests/ingest/corpus/_base/` (three schools of 卧龙区 in 2020) are
+loaded first in every case, so pupils and teachers have schools to refer to. See
+tests/ingest/corpus/README.md.
 """
 
 from __future__ import annotations
