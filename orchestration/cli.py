@@ -111,7 +111,7 @@ def _load(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     import json
 
-    from orchestration.publish import ServingPaths, versions
+    from orchestration.serving.publish import ServingPaths, versions
     from orchestration.settings import get_settings
 
     serving = get_settings().serving_path
@@ -131,7 +131,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from orchestration.publish import rollback
+    from orchestration.serving.publish import rollback
     from orchestration.settings import get_settings
 
     serving = get_settings().serving_path

@@ -52,7 +52,7 @@ from orchestration.ingest.loaders import (
     row_count_problems,
     scan_landing,
 )
-from orchestration.publish import export_parquet, fresh_staging, publish
+from orchestration.serving.publish import export_parquet, fresh_staging, publish
 from orchestration.settings import PROJECT_DIR, get_settings
 
 # Every asset that writes the DuckDB file runs in this pool; dagster.yaml limits it to one at a

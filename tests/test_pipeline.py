@@ -17,7 +17,7 @@ from orchestration.delivery import as_bureau_exports
 from orchestration.generator import generate
 from orchestration.ingest.loaders import load_landing
 from orchestration.ingest.privacy import scan_warehouse
-from orchestration.publish import table_counts
+from orchestration.serving.publish import table_counts
 from orchestration.settings import DEMO_PSEUDONYM_KEY
 from orchestration.summary import summarise
 

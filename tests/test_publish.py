@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from orchestration.publish import export_parquet, fresh_staging, publish, rollback, versions
+from orchestration.serving.publish import export_parquet, fresh_staging, publish, rollback, versions
 from tests.conftest import CORPUS_DIR
 
 CORPUS_BASE = CORPUS_DIR / "_base"
