@@ -20,8 +20,8 @@ from orchestration.ingest.contracts import CONTRACTS
 def _run_job(verbose: bool = False, progress: bool = True) -> int:
     from dagster import DagsterInstance
 
-    from orchestration.crash_recovery import owner_tags, release_crashed_runs
     from orchestration.definitions import defs
+    from orchestration.serving.crash_recovery import owner_tags, release_crashed_runs
     from orchestration.settings import get_settings
     from orchestration.summary import summarise
 
