@@ -440,7 +440,7 @@ def landing_sensor(context: SensorEvaluationContext):
 @run_failure_sensor(monitored_jobs=[warehouse_job])
 def alert_on_failure(context: RunFailureSensorContext) -> None:
     """A failed run writes an alert (log file; webhook if EDUWH_ALERT_WEBHOOK is set)."""
-    from orchestration.alerts import write_alert
+    from orchestration.serving.alerts import write_alert
 
     write_alert(
         f"warehouse_job run {context.dagster_run.run_id} failed: the serving warehouse was not "

@@ -43,7 +43,7 @@ def test_the_nightly_schedule_and_the_sensors_are_defined():
 
 
 def test_an_alert_goes_to_the_log_and_a_dead_webhook_does_not_hide_it(tmp_path, monkeypatch):
-    from orchestration.alerts import write_alert
+    from orchestration.serving.alerts import write_alert
 
     log = tmp_path / "alerts.log"
     monkeypatch.setenv("EDUWH_ALERT_LOG", str(log))
