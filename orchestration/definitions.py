@@ -44,7 +44,6 @@ from dagster_dbt import (
 
 from expectations.catalogue import Target, enforceable_targets, load_targets
 from orchestration import failpoints
-from orchestration.console import progress_logger
 from orchestration.ingest.contracts import CONTRACTS
 from orchestration.ingest.loaders import (
     load_landing,
@@ -52,6 +51,7 @@ from orchestration.ingest.loaders import (
     row_count_problems,
     scan_landing,
 )
+from orchestration.reporting.console import progress_logger
 from orchestration.serving.publish import export_parquet, fresh_staging, publish
 from orchestration.settings import PROJECT_DIR, get_settings
 
