@@ -21,9 +21,9 @@ def _run_job(verbose: bool = False, progress: bool = True) -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.reporting.summary import summarise
     from orchestration.serving.crash_recovery import owner_tags, release_crashed_runs
     from orchestration.settings import get_settings
-    from orchestration.summary import summarise
 
     # A persistent instance keeps run history for `dagster dev`; without DAGSTER_HOME the run
     # still executes, in a throwaway instance.

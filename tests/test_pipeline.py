@@ -17,9 +17,9 @@ from orchestration.delivery import as_bureau_exports
 from orchestration.generator import generate
 from orchestration.ingest.loaders import load_landing
 from orchestration.ingest.privacy import scan_warehouse
+from orchestration.reporting.summary import summarise
 from orchestration.serving.publish import table_counts
 from orchestration.settings import DEMO_PSEUDONYM_KEY
-from orchestration.summary import summarise
 
 LUOYANG_SCALE = 0.03
 MISSED_TARGET = "luoyang_2025_public_kindergarten_share"
