@@ -152,7 +152,7 @@ def _serving_or_none():
 
 def _report(args: argparse.Namespace) -> int:
     """The plan-progress report of the serving warehouse, as a static HTML page."""
-    from orchestration.report import build_report
+    from orchestration.reporting.report import build_report
 
     serving = _serving_or_none()
     if serving is None:

@@ -389,7 +389,7 @@ def parquet_exports(context: AssetExecutionContext) -> MaterializeResult:
     "and the worst misses with the plan's quote. One static HTML file that opens offline.",
 )
 def plan_progress_report(context: AssetExecutionContext) -> MaterializeResult:
-    from orchestration.report import build_report
+    from orchestration.reporting.report import build_report
 
     serving = get_settings().serving_path
     out = serving.parent / "report"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orchestration.report import STATUS_COLOURS, build_report
+from orchestration.reporting.report import STATUS_COLOURS, build_report
 from tests.test_report import LUOYANG, make_warehouse
 
 CHROMIUM = Path(os.environ.get("EDUWH_CHROMIUM", "/usr/bin/chromium"))

@@ -1,6 +1,7 @@
-"""The plan-progress report (orchestration/report.py), built from a small hand-made warehouse
-whose rows say what must appear: a missed binding target and its quote at the top of the worst
-misses, heat-map cells of known status, a region without data, a 只增不减 target that fell."""
+"""The plan-progress report (orchestration/reporting/report.py), built from a small hand-made
+warehouse whose rows say what must appear: a missed binding target and its quote at the top of
+the worst misses, heat-map cells of known status, a region without data, a 只增不减 target that
+fell."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import duckdb
 import pytest
 
 from expectations.progress import STATUSES
-from orchestration.report import (
+from orchestration.reporting.report import (
     SEVERITY,
     STATUS_COLOURS,
     build_report,
