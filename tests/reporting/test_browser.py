@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from orchestration.reporting.report import STATUS_COLOURS, build_report
-from tests.test_report import LUOYANG, make_warehouse
+from tests.reporting.test_report import LUOYANG, make_warehouse
 
 CHROMIUM = Path(os.environ.get("EDUWH_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = pytest.mark.skipif(
