@@ -62,7 +62,7 @@ def _run_job(verbose: bool = False, progress: bool = True) -> int:
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from orchestration.generator import generate
+    from orchestration.demo.generate import generate
     from orchestration.settings import get_settings
 
     out = Path(args.out) if args.out else get_settings().landing_dir

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.generator import COLUMNS, EXTRACTS, MISS_LUOYANG_PUBLIC_KG, generate, main
+from orchestration.demo.generate import COLUMNS, EXTRACTS, MISS_LUOYANG_PUBLIC_KG, generate, main
 
 SCALE = 0.03
 YEARS = list(range(2019, 2026))

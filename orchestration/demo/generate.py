@@ -603,7 +603,7 @@ _PROVINCE_ORDINAL = 100  # ordinals above every plan region's: id ranges stay di
 def _province_areas() -> tuple[_Area, ...]:
     """One area per prefecture of 河南省, its counties sized by a synthetic population (a
     deterministic draw per code: the code list has no population) and urban by kind of unit."""
-    seed_file = Path(__file__).resolve().parents[1] / "seeds" / "regions.csv"
+    seed_file = Path(__file__).resolve().parents[2] / "seeds" / "regions.csv"
     with seed_file.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     names = {r["region_code"]: r["region_name"] for r in rows}
@@ -2459,7 +2459,7 @@ def _parse_years(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.generator", description=__doc__.splitlines()[0]
+        prog="python -m orchestration.demo.generate", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--out", required=True, help="folder to write the extracts into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

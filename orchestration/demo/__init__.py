@@ -1,0 +1,15 @@
+"""The synthetic demo data: what the bureaus of every region the plans name would deliver.
+
+- `generate` — `generate()` and `eduwh generate`: every region's extracts for every year, the
+  manifest, the named scenarios; it drives the modules below;
+- `regions` — the regions, their profiles (where each rate starts and how it moves) and the
+  scale tiers; `common` — grades, stages, school types and the shared random and numeric helpers;
+- one module per extract: `schools`, `pupils`, `teachers`, `funding`, `population`
+  (a new extract, e.g. `indicator_reports`, is a new module beside them);
+- `delivery` — rewrites the plain files the way bureaus deliver them (GB18030 with Chinese
+  headers and personal columns, XLSX, Parquet, defective rows).
+
+Layer 2 (see `orchestration`): may import layer 0 and 1 (it writes what the extract contracts
+in `orchestration.ingest.contracts` say) and its own modules; the warehouse's code never
+imports the demo.
+"""
