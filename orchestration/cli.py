@@ -71,7 +71,7 @@ def _generate(args: argparse.Namespace) -> None:
         kwargs["seed"] = args.seed
     manifest = generate(out, **kwargs)
     if args.delivery == "bureau":
-        from orchestration.delivery import as_bureau_exports
+        from orchestration.demo.delivery import as_bureau_exports
 
         manifest = as_bureau_exports(out, **({"seed": args.seed} if args.seed is not None else {}))
     by_extract: dict[str, list[int]] = {}

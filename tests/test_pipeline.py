@@ -13,7 +13,7 @@ from dagster import DagsterInstance
 
 from expectations.catalogue import enforceable_targets, load_targets
 from expectations.data_docs import remote_resources
-from orchestration.delivery import as_bureau_exports
+from orchestration.demo.delivery import as_bureau_exports
 from orchestration.demo.generate import generate
 from orchestration.ingest.loaders import load_landing
 from orchestration.ingest.privacy import scan_warehouse
