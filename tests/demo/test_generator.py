@@ -57,7 +57,7 @@ DELIVERING = (
     "610825",
 )
 URBAN_CODES = ("111", "112")
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 # 卧龙区 2020 baseline as published in its 十四五 plan, 000_f9a1169e2701243a.txt lines 28–73.
 # Public schools by (school_type_code, urban): 十五年制完全学校 2, 高中 3, 职业学校 1,
