@@ -6,7 +6,8 @@ from expectations.catalogue import enforceable_targets
 
 
 def test_definitions_load_with_one_job_over_the_whole_graph():
-    from orchestration.definitions import INDICATOR_MART, defs
+    from orchestration.definitions import defs
+    from orchestration.definitions.models import INDICATOR_MART
 
     job = defs.resolve_job_def("warehouse_job")
     graph = defs.resolve_asset_graph()
@@ -25,7 +26,8 @@ def test_definitions_load_with_one_job_over_the_whole_graph():
 
 
 def test_one_asset_check_per_enforceable_target_and_dbt_tests_as_checks():
-    from orchestration.definitions import PLAN_PROGRESS, defs
+    from orchestration.definitions import defs
+    from orchestration.definitions.targets import PLAN_PROGRESS
 
     check_keys = set(defs.resolve_asset_graph().asset_check_keys)
     target_checks = {k.name for k in check_keys if k.asset_key == PLAN_PROGRESS}
@@ -41,7 +43,7 @@ def test_only_a_missed_binding_target_is_an_error_and_none_fails_the_build():
     from dagster import AssetCheckSeverity
 
     from expectations.suite import TargetResult
-    from orchestration.definitions import PLAN_TARGETS, _severity, mart_plan_progress
+    from orchestration.definitions.targets import PLAN_TARGETS, _severity, mart_plan_progress
 
     binding = next(t for t in PLAN_TARGETS if t.is_binding)
     expected = dataclasses.replace(binding, binding="expected")

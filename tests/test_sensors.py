@@ -11,7 +11,7 @@ def write(path, text="year,region_code,item_code,amount_yuan\n2024,411303,edu_ge
 
 
 def test_a_file_dropped_into_the_landing_folder_starts_a_run(tmp_path, monkeypatch):
-    from orchestration.definitions import landing_sensor
+    from orchestration.definitions.automation import landing_sensor
 
     monkeypatch.setenv("EDUWH_LANDING_DIR", str(tmp_path))
     write(tmp_path / "funding" / "funding_411303_2023.csv")

@@ -63,13 +63,14 @@ def test_a_broken_row_count_blocks_publishing(tmp_path, monkeypatch):
     """Rows go missing between load and check: the blocking check fails, dbt does not run and
     the serving warehouse is never written."""
     import orchestration.definitions as definitions
+    import orchestration.definitions.raw as raw_layer
 
     landing = tmp_path / "landing"
     shutil.copytree(CORPUS_BASE, landing)
     monkeypatch.setenv("EDUWH_LANDING_DIR", str(landing))
     monkeypatch.setenv("EDUWH_WAREHOUSE_PATH", str(tmp_path / "staging.duckdb"))
     monkeypatch.setenv("EDUWH_DEMO", "1")
-    real_load = definitions.load_landing
+    real_load = raw_layer.load_landing
 
     def load_then_lose_a_row(warehouse, *args, **kwargs):
         run = real_load(warehouse, *args, **kwargs)
@@ -77,7 +78,7 @@ def test_a_broken_row_count_blocks_publishing(tmp_path, monkeypatch):
             con.execute("delete from raw.schools_history where _row_number = 2")
         return run
 
-    monkeypatch.setattr(definitions, "load_landing", load_then_lose_a_row)
+    monkeypatch.setattr(raw_layer, "load_landing", load_then_lose_a_row)
     job = definitions.defs.resolve_job_def("warehouse_job")
     result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
     checks = {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
@@ -119,6 +120,7 @@ def test_a_missed_binding_target_is_an_error_and_the_run_still_publishes(tmp_pat
     from dagster import AssetCheckSeverity
 
     import orchestration.definitions as definitions
+    import orchestration.definitions.targets as targets_layer
 
     landing = tmp_path / "landing"
     shutil.copytree(CORPUS_BASE, landing)
@@ -131,7 +133,7 @@ def test_a_missed_binding_target_is_an_error_and_the_run_still_publishes(tmp_pat
     monkeypatch.setenv("EDUWH_WAREHOUSE_PATH", str(tmp_path / "staging.duckdb"))
     monkeypatch.setenv("EDUWH_DEMO", "1")
     # one binding target, re-aimed at what this landing folder holds, set out of reach
-    binding = next(t for t in definitions.PLAN_TARGETS if t.is_binding)
+    binding = next(t for t in targets_layer.PLAN_TARGETS if t.is_binding)
     unreachable = dataclasses.replace(
         binding,
         region_code="411303",
@@ -140,8 +142,8 @@ def test_a_missed_binding_target_is_an_error_and_the_run_still_publishes(tmp_pat
         comparator=">=",
         target_value=1e12,
     )
-    targets = [unreachable if t is binding else t for t in definitions.PLAN_TARGETS]
-    monkeypatch.setattr(definitions, "PLAN_TARGETS", targets)
+    targets = [unreachable if t is binding else t for t in targets_layer.PLAN_TARGETS]
+    monkeypatch.setattr(targets_layer, "PLAN_TARGETS", targets)
     job = definitions.defs.resolve_job_def("warehouse_job")
     result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
     assert result.success
