@@ -6,7 +6,7 @@
 | 1 | `ingest` | extract contracts, readers, validation, privacy, loaders |
 | 1 | `serving` | write-audit-publish, rollback, exports, crash recovery, alerts |
 | 1 | `expectations` (beside this package) | target catalogue, Great Expectations suite |
-| 2 | `reporting` | run summary, plan-progress report, progress display of `eduwh build` |
+| 2 | `reporting` | run summary, plan-progress report (Jinja2 templates), progress display |
 | 2 | `demo` | the synthetic extracts, one module per extract, and bureau-style delivery |
 | 3 | `definitions` | the Dagster code location: one `Definitions`, one module per layer |
 | 4 | `cli` | `eduwh`: argument parsing and calls into the layers below, nothing more |

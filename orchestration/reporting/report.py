@@ -4,9 +4,13 @@ It shows the status counts, a region × indicator heat map of each cell's worst 
 region a small chart of each targeted indicator against its target line, baseline and
 milestones, and the worst misses with the plan's own sentence.
 
-The page is one self-contained file (inline CSS, inline SVG drawn here, no JavaScript, no web
-fonts): bureau intranets often have no internet, and a single file can be mailed or copied onto
-a share. Chinese text uses the fonts the reader's system already has.
+This module reads the warehouse and arranges what the page shows (which targets, in which
+order, each chart's scales); the markup is in the Jinja2 templates beside it, `templates/`:
+`report.html.j2` the page, `macros.html.j2` the pieces it repeats, `chart.svg.j2` the SVG charts
+(hand-drawn, as macros), `report.css.j2` the stylesheet. The page is one self-contained file
+(inline CSS, inline SVG, no JavaScript, no web fonts): bureau intranets often have no internet,
+and a single file can be mailed or copied onto a share. Chinese text uses the fonts the
+reader's system already has. Every value a template prints is escaped (quotes included).
 
 Milestones and target descriptions come from `expectations.catalogue.Target`, the definitions
 the validation used, applied to the baseline the progress mart recorded; statuses are read from
@@ -24,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from expectations.catalogue import Baseline, Target
 from expectations.progress import STATUSES, miss_rank, shortfall
@@ -60,10 +66,6 @@ FONT_STACK = (
 
 if set(SEVERITY) != set(STATUSES) or set(STATUS_LABELS) != set(STATUSES):
     raise RuntimeError("the report's statuses differ from expectations.progress.STATUSES")
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 @dataclass(frozen=True)
@@ -268,15 +270,6 @@ def worst_status(statuses: list[str]) -> str:
     return min(statuses, key=SEVERITY.index)
 
 
-def _badge(status: str) -> str:
-    zh, en = STATUS_LABELS[status]
-    return f'<span class="badge s-{status}">{_e(zh)} <span class="en">{_e(en)}</span></span>'
-
-
-def _indicator_label(ind: Indicator, tag: str = "span") -> str:
-    return f'<{tag} class="zh">{_e(ind.name_zh)}</{tag}> <span class="en">{_e(ind.name_en)}</span>'
-
-
 def worst_misses(targets: list[TargetRow]) -> list[TargetRow]:
     """Missed, then at-risk targets; binding before expected; the largest shortfall first
     (trend targets, which have no gap, after those with one)."""
@@ -326,13 +319,57 @@ def milestones(target: Target) -> list[tuple[int, float]]:
     return points
 
 
-def chart(series: dict[int, float | None], rows: list[TargetRow], unit: str) -> str | None:
-    """A small SVG line chart of one region's indicator against its targets, or None when there
-    is nothing to draw."""
-    width, height = 380, 200
-    left, right, top, bottom = 56, 14, 12, 26
-    plot_w, plot_h = width - left - right, height - top - bottom
+@dataclass(frozen=True)
+class ChartScale:
+    """The scales of one small chart: years across, values up, with round tick steps. The
+    chart itself is drawn by the `chart` macro of templates/chart.svg.j2."""
 
+    x0: int
+    x1: int
+    lo: float
+    hi: float
+    step: float
+    width: int = 380
+    height: int = 200
+    left: int = 56
+    right: int = 14
+    top: int = 12
+    bottom: int = 26
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def x(self, year: float) -> float:
+        return self.left + (year - self.x0) / (self.x1 - self.x0) * self.plot_w
+
+    def y(self, value: float) -> float:
+        return self.top + (self.hi - value) / (self.hi - self.lo) * self.plot_h
+
+    def y_ticks(self) -> list[tuple[float, str]]:
+        """(height on the chart, label) of each value tick, from the bottom up."""
+        ticks, tick = [], self.lo
+        while tick <= self.hi + self.step / 2:
+            ticks.append((self.y(tick), _fmt_tick(round(tick, 10))))
+            tick += self.step
+        return ticks
+
+    def x_ticks(self) -> range:
+        """The years labelled: every year, or every other one over more than ten."""
+        return range(self.x0, self.x1 + 1, 1 if self.x1 - self.x0 <= 10 else 2)
+
+    def points(self, pairs: list[tuple[float, float]]) -> str:
+        """An SVG `points` attribute: (year, value) pairs placed on the chart."""
+        return " ".join(f"{self.x(a):.1f},{self.y(b):.1f}" for a, b in pairs)
+
+
+def chart_scale(series: dict[int, float | None], rows: list[TargetRow]) -> ChartScale | None:
+    """The scales of one region's indicator chart: every value, target, baseline and milestone
+    in view. None when the region has no value of it, so there is nothing to draw."""
     years = set(series)
     ys = [v for v in series.values() if v is not None]
     if not ys:
@@ -351,97 +388,12 @@ def chart(series: dict[int, float | None], rows: list[TargetRow], unit: str) -> 
     if lo == hi:
         lo, hi = lo - (abs(lo) * 0.1 or 1), hi + (abs(hi) * 0.1 or 1)
     step = _nice_step(hi - lo)
-    lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    return ChartScale(x0, x1, math.floor(lo / step) * step, math.ceil(hi / step) * step, step)
 
-    def x(year: float) -> float:
-        return left + (year - x0) / (x1 - x0) * plot_w
 
-    def y(value: float) -> float:
-        return top + (hi - value) / (hi - lo) * plot_h
-
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    # grid and axes
-    tick = lo
-    while tick <= hi + step / 2:
-        ty = y(tick)
-        parts.append(
-            f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{ty:.1f}" y2="{ty:.1f}"/>'
-            f'<text class="tick" x="{left - 5}" y="{ty + 3.5:.1f}" text-anchor="end">'
-            f"{_e(_fmt_tick(round(tick, 10)))}</text>"
-        )
-        tick += step
-    every = 1 if x1 - x0 <= 10 else 2
-    for year in range(x0, x1 + 1, every):
-        parts.append(
-            f'<text class="tick" x="{x(year):.1f}" y="{height - 8}" text-anchor="middle">'
-            f"{year}</text>"
-        )
-    parts.append(
-        f'<text class="unit" x="4" y="{top + 4}" dominant-baseline="hanging">{_e(unit)}</text>'
-    )
-
-    for row in rows:
-        t = row.target
-        colour = STATUS_COLOURS[row.status][0]
-        label = f"{t.target_year}: {t.describe()} ({STATUS_LABELS[row.status][1]})"
-        if t.is_trend:
-            for year, previous, value in falls(t, series):
-                parts.append(
-                    f'<path class="fall" d="M{x(year) - 6:.1f},{y(value) - 9:.1f} '
-                    f'h12 l-6,9 z" fill="{FALL_COLOUR}"><title>'
-                    f"{_e(f'{year}: {fmt_number(value)}, fell from {fmt_number(previous)}')}"
-                    "</title></path>"
-                )
-            continue
-        if t.comparator == "between" and t.target_value_high is not None:
-            band_top, band_bottom = y(t.target_value_high), y(t.target_value)
-            parts.append(
-                f'<rect class="band" x="{left}" y="{band_top:.1f}" width="{plot_w}" '
-                f'height="{band_bottom - band_top:.1f}" fill="{colour}" fill-opacity="0.18">'
-                f"<title>{_e(label)}</title></rect>"
-            )
-            mark_value = (t.target_value + t.target_value_high) / 2
-        elif t.target_value is not None:
-            ty = y(t.target_value)
-            parts.append(
-                f'<line class="target" x1="{left}" x2="{left + plot_w}" y1="{ty:.1f}" '
-                f'y2="{ty:.1f}" stroke="{colour}"><title>{_e(label)}</title></line>'
-            )
-            mark_value = t.target_value
-        else:
-            continue
-        path = [(t.baseline.year, t.baseline.value)] if t.baseline else []
-        path += milestones(t)
-        if path:
-            points = path + [(t.target_year, t.target_value)]
-            parts.append(
-                '<polyline class="trajectory" points="'
-                + " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in points)
-                + '"/>'
-            )
-        for year, value in milestones(t):
-            parts.append(
-                f'<circle class="milestone" cx="{x(year):.1f}" cy="{y(value):.1f}" r="3">'
-                f"<title>{_e(f'{year} milestone {t.comparator} {fmt_number(value)}')}</title>"
-                "</circle>"
-            )
-        if t.baseline is not None:
-            bx, by = x(t.baseline.year), y(t.baseline.value)
-            parts.append(
-                f'<rect class="baseline" x="{bx - 4:.1f}" y="{by - 4:.1f}" width="8" height="8">'
-                f"<title>{_e(f'baseline {t.baseline.year}: {fmt_number(t.baseline.value)}')}"
-                "</title></rect>"
-            )
-        mx, my = x(t.target_year), y(mark_value)
-        parts.append(
-            f'<path class="target-mark" d="M{mx:.1f},{my - 7:.1f} l7,7 l-7,7 l-7,-7 z" '
-            f'fill="{colour}"><title>{_e(label)}</title></path>'
-        )
-
-    # the series last, on top; a missing year breaks the line
+def series_segments(series: dict[int, float | None]) -> list[list[tuple[int, float]]]:
+    """The runs of consecutive years with a value, of two years or more: a missing year breaks
+    the line."""
     segment: list[tuple[int, float]] = []
     segments = [segment]
     for year in range(min(series), max(series) + 1):
@@ -451,96 +403,42 @@ def chart(series: dict[int, float | None], rows: list[TargetRow], unit: str) -> 
             segments.append(segment)
         else:
             segment.append((year, value))
-    for seg in segments:
-        if len(seg) > 1:
-            parts.append(
-                f'<polyline class="series" stroke="{SERIES_COLOUR}" points="'
-                + " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in seg)
-                + '"/>'
-            )
-    for year, value in sorted((k, v) for k, v in series.items() if v is not None):
-        parts.append(
-            f'<circle class="point" cx="{x(year):.1f}" cy="{y(value):.1f}" r="3" '
-            f'fill="{SERIES_COLOUR}"><title>{year}: {_e(fmt_number(value))} {_e(unit)}</title>'
-            "</circle>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return [seg for seg in segments if len(seg) > 1]
 
 
 # ---------------------------------------------------------------------------------------------
 # Page
 
 
+@dataclass(frozen=True)
+class Card:
+    """One targeted indicator of a region: its worst status, values, chart scales, targets."""
+
+    indicator: Indicator
+    status: str
+    series: dict[int, float | None]
+    scale: ChartScale | None
+    targets: list[TargetRow]
+
+
+@dataclass(frozen=True)
+class RegionView:
+    code: str
+    name: str
+    counts: Counter
+    has_values: bool
+    cards: list[Card]
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    status: str
+    targets: int
+    tally: str  # "1 missed, 1 met"
+
+
 def _indicator(data: ReportData, indicator_id: str) -> Indicator:
     return data.indicators.get(indicator_id) or Indicator(indicator_id, indicator_id, "", "")
-
-
-def _target_item(row: TargetRow, tag: str = "li") -> str:
-    t = row.target
-    facts = [
-        f"<b>{t.target_year}</b> {_e(t.describe())}",
-        _e(BINDING_LABELS.get(t.binding, t.binding)),
-    ]
-    if row.actual is not None:
-        facts.append(f"actual {_e(fmt_number(row.actual))} ({row.actual_year})")
-    if row.due is not None and row.actual_year is not None and row.actual_year < t.target_year:
-        facts.append(f"due {_e(fmt_number(row.due))}")
-    if row.gap is not None:
-        facts.append(f"gap {_e(fmt_gap(row.gap))}")
-    failures = f'<div class="failures">{_e(row.failures)}</div>' if row.failures else ""
-    return (
-        f"<{tag}>{_badge(row.status)} {' · '.join(facts)}{failures}"
-        f"<blockquote>「{_e(t.source_quote)}」<cite>{_e(t.source_file)}:{t.source_line}</cite>"
-        f"</blockquote></{tag}>"
-    )
-
-
-def _region_section(data: ReportData, code: str, name: str) -> str:
-    rows = [r for r in data.targets if r.target.region_code == code]
-    counts = Counter(r.status for r in rows)
-    by_indicator: dict[str, list[TargetRow]] = defaultdict(list)
-    for r in rows:
-        by_indicator[r.target.indicator_id].append(r)
-    has_values = any(
-        v is not None for (c, _), s in data.series.items() if c == code for v in s.values()
-    )
-    summary = " ".join(f"{_badge(s)} {counts[s]}" for s in STATUSES if counts[s])
-    head = (
-        f'<section class="region" id="r-{_e(code)}" data-region="{_e(code)}">'
-        f'<h2>{_e(name)} <span class="code">{_e(code)}</span></h2><p class="counts">{summary}</p>'
-    )
-    if not has_values:
-        # most catalogue regions have no extracts yet: a compact list, not a card per target
-        listed = "".join(
-            f"<tr><td>{_indicator_label(_indicator(data, r.target.indicator_id))}</td>"
-            f"<td>{_target_item(r, tag='div')}</td></tr>"
-            for indicator_id in _indicator_order(data, by_indicator)
-            for r in by_indicator[indicator_id]
-        )
-        return (
-            f'{head}<p class="nodata">{_badge("no_data")} the warehouse holds no indicator '
-            "values for this region: no extract of it has been loaded</p>"
-            f'<table class="plain">{listed}</table></section>'
-        )
-    cards = []
-    for indicator_id in _indicator_order(data, by_indicator):
-        ind = _indicator(data, indicator_id)
-        targets = by_indicator[indicator_id]
-        status = worst_status([r.status for r in targets])
-        series = data.series.get((code, indicator_id), {})
-        svg = chart(series, targets, ind.unit)
-        body = svg or (
-            f'<p class="nodata">{_badge("no_data")} the warehouse holds no value of this '
-            "indicator for this region</p>"
-        )
-        cards.append(
-            f'<article class="card" style="border-left-color:{STATUS_COLOURS[status][0]}" '
-            f'data-indicator="{_e(indicator_id)}">'
-            f"<h3>{_indicator_label(ind)}</h3>{body}"
-            f'<ul class="targets">{"".join(_target_item(r) for r in targets)}</ul></article>'
-        )
-    return f'{head}<div class="cards">{"".join(cards)}</div></section>'
 
 
 def _indicator_order(data: ReportData, wanted) -> list[str]:
@@ -548,186 +446,84 @@ def _indicator_order(data: ReportData, wanted) -> list[str]:
     return known + sorted(i for i in wanted if i not in data.indicators)
 
 
-def _heat_map(data: ReportData) -> str:
+def _region_view(data: ReportData, code: str, name: str) -> RegionView:
+    rows = [r for r in data.targets if r.target.region_code == code]
+    by_indicator: dict[str, list[TargetRow]] = defaultdict(list)
+    for r in rows:
+        by_indicator[r.target.indicator_id].append(r)
+    cards = []
+    for indicator_id in _indicator_order(data, by_indicator):
+        targets = by_indicator[indicator_id]
+        series = data.series.get((code, indicator_id), {})
+        cards.append(
+            Card(
+                indicator=_indicator(data, indicator_id),
+                status=worst_status([r.status for r in targets]),
+                series=series,
+                scale=chart_scale(series, targets),
+                targets=targets,
+            )
+        )
+    has_values = any(
+        v is not None for (c, _), s in data.series.items() if c == code for v in s.values()
+    )
+    return RegionView(code, name, Counter(r.status for r in rows), has_values, cards)
+
+
+def _heat_map(data: ReportData) -> list[tuple[Indicator, list[tuple[str, str, HeatCell | None]]]]:
+    """Per targeted indicator, one cell per region (code, name, cell): the worst status of its
+    targets there, None where it has none."""
     cells: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in data.targets:
         cells[(r.target.region_code, r.target.indicator_id)].append(r.status)
-    indicator_ids = _indicator_order(data, {i for _, i in cells})
-    head = "".join(
-        f'<th class="region-head"><a href="#r-{_e(code)}">{_e(name)}</a>'
-        f'<span class="code">{_e(code)}</span></th>'
-        for code, name in data.regions.items()
-    )
-    body = []
-    for indicator_id in indicator_ids:
-        ind = _indicator(data, indicator_id)
-        row = [f'<th class="ind-head">{_indicator_label(ind)}</th>']
+    rows = []
+    for indicator_id in _indicator_order(data, {i for _, i in cells}):
+        row: list[tuple[str, str, HeatCell | None]] = []
         for code, name in data.regions.items():
             statuses = cells.get((code, indicator_id))
-            if not statuses:
-                row.append('<td class="empty"></td>')
-                continue
-            status = worst_status(statuses)
-            bg, fg = STATUS_COLOURS[status]
-            zh, en = STATUS_LABELS[status]
-            title = f"{name} · {ind.name_zh}: {len(statuses)} target(s), " + ", ".join(
-                f"{n} {STATUS_LABELS[s][1]}" for s, n in Counter(statuses).items()
+            tally = ", ".join(
+                f"{n} {STATUS_LABELS[s][1]}" for s, n in Counter(statuses or []).items()
             )
-            many = f'<span class="n">×{len(statuses)}</span>' if len(statuses) > 1 else ""
-            row.append(
-                f'<td class="cell s-{status}" data-region="{_e(code)}" '
-                f'data-indicator="{_e(indicator_id)}" data-status="{status}" '
-                f'style="background:{bg};color:{fg}" title="{_e(title)}">'
-                f'<a href="#r-{_e(code)}">{_e(zh)}{many}</a></td>'
-            )
-        body.append(f"<tr>{''.join(row)}</tr>")
-    legend = (
-        "".join(f'<span class="legend-item">{_badge(s)}</span>' for s in SEVERITY)
-        + '<span class="legend-item"><span class="swatch empty"></span> no target</span>'
-    )
-    return (
-        f'<div class="legend">{legend}</div><div class="scroll"><table class="heat">'
-        f'<thead><tr><th class="corner">指标 indicator \\ 地区 region</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+            cell = HeatCell(worst_status(statuses), len(statuses), tally) if statuses else None
+            row.append((code, name, cell))
+        rows.append((_indicator(data, indicator_id), row))
+    return rows
 
 
-def _misses_table(data: ReportData) -> str:
-    misses = worst_misses(data.targets)
-    if not misses:
-        return '<p class="none">No target is missed or at risk.</p>'
-    rows = []
-    for r in misses:
-        t = r.target
-        ind = _indicator(data, t.indicator_id)
-        share = shortfall(r.gap, r.due)
-        rows.append(
-            f'<tr data-target="{_e(t.target_id)}">'
-            f"<td>{_badge(r.status)}</td>"
-            f"<td>{_e(BINDING_LABELS.get(t.binding, t.binding))}</td>"
-            f'<td><a href="#r-{_e(t.region_code)}">{_e(t.region_name)}</a></td>'
-            f"<td>{_indicator_label(ind)}</td>"
-            f"<td>{t.target_year} {_e(t.describe())}</td>"
-            f'<td class="num">{_e(fmt_number(r.actual))}'
-            f"{f' ({r.actual_year})' if r.actual_year else ''}</td>"
-            f'<td class="num">{_e(fmt_number(r.due))}</td>'
-            f'<td class="num">{_e(fmt_gap(r.gap))}</td>'
-            f'<td class="num">{_e("—" if share is None else f"{share:.1%}")}</td>'
-            f'<td class="quote">「{_e(t.source_quote)}」'
-            f"{f'<div class=failures>{_e(r.failures)}</div>' if r.failures else ''}</td>"
-            f'<td class="source">{_e(t.source_file)}:{t.source_line}</td></tr>'
-        )
-    return (
-        '<div class="scroll"><table class="misses"><thead><tr>'
-        "<th>状态 status</th><th>约束 binding</th><th>地区 region</th><th>指标 indicator</th>"
-        "<th>目标 target</th><th>实际 actual</th><th>应达 due</th><th>差距 gap</th>"
-        "<th>差距比 shortfall</th><th>规划原文 plan quote</th><th>出处 source</th>"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )
+def _escaped(value: Any) -> Markup:
+    """What a template prints, escaped as html.escape escapes (quotes too); the markup macros
+    return is left as it is."""
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value), quote=True))
 
 
-def _chart_legend() -> str:
-    c = STATUS_COLOURS["missed"][0]
-    return (
-        '<div class="chart-legend">'
-        f'<svg width="22" height="12"><polyline class="series" stroke="{SERIES_COLOUR}" '
-        'points="1,6 21,6"/></svg> 指标值 value · '
-        f'<svg width="22" height="12"><line class="target" x1="1" x2="21" y1="6" y2="6" '
-        f'stroke="{c}"/></svg> 目标 target (colour = status; band = range) · '
-        f'<svg width="14" height="14"><path d="M7,0 l7,7 l-7,7 l-7,-7 z" fill="{c}"/></svg> '
-        "目标年 target year · "
-        '<svg width="12" height="12"><rect class="baseline" x="2" y="2" width="8" height="8"/>'
-        "</svg> 基期 baseline · "
-        '<svg width="12" height="12"><circle class="milestone" cx="6" cy="6" r="3"/></svg> '
-        "进度节点 milestone · "
-        f'<svg width="14" height="12"><path d="M1,1 h12 l-6,9 z" fill="{FALL_COLOUR}"/></svg> '
-        "下降 fall (只增不减 non-decreasing targets)</div>"
-    )
-
-
-STATUS_CSS = "\n".join(
-    f".s-{status} {{ background: {bg}; color: {fg}; }}"
-    for status, (bg, fg) in STATUS_COLOURS.items()
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    finalize=_escaped,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
 )
-CSS = f"""
-:root {{ color-scheme: light; }}
-* {{ box-sizing: border-box; }}
-body {{ font-family: {FONT_STACK}; margin: 0; color: #1b1b1b; background: #f6f7f9;
-  line-height: 1.5; font-size: 14px; }}
-header, main {{ max-width: 1320px; margin: 0 auto; padding: 0 20px; }}
-header {{ padding-top: 18px; }}
-h1 {{ font-size: 22px; margin: 0 0 4px; }}
-h2 {{ font-size: 18px; margin: 28px 0 8px; border-bottom: 2px solid #d8dde3;
-  padding-bottom: 4px; }}
-h3 {{ font-size: 14px; margin: 0 0 4px; }}
-.en {{ color: #5b6470; font-weight: normal; font-size: 0.86em; }}
-.code {{ color: #6b7480; font-size: 0.8em; font-weight: normal; margin-left: 6px; }}
-.meta {{ color: #4a525c; margin: 2px 0; }}
-.badge {{ display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px;
-  white-space: nowrap; }}
-.badge .en {{ color: inherit; opacity: 0.85; }}
-{STATUS_CSS}
-.legend {{ margin: 6px 0; }}
-.legend-item {{ margin-right: 10px; }}
-.swatch {{ display: inline-block; width: 14px; height: 12px; vertical-align: middle;
-  border: 1px solid #c9ced4; }}
-.scroll {{ overflow-x: auto; background: #fff; border: 1px solid #d8dde3; }}
-table {{ border-collapse: collapse; }}
-.heat th, .heat td {{ border: 1px solid #e1e4e8; padding: 3px 5px; }}
-.heat .corner {{ font-size: 12px; color: #5b6470; text-align: left; font-weight: normal; }}
-.heat .region-head {{ font-size: 12px; min-width: 58px; vertical-align: bottom; }}
-.heat .region-head a {{ color: inherit; text-decoration: none; display: block; }}
-.heat .region-head .code {{ display: block; margin: 0; }}
-.heat .ind-head {{ text-align: left; font-weight: normal; font-size: 12.5px; min-width: 230px; }}
-.heat .ind-head .en {{ display: block; font-size: 11px; line-height: 1.2; }}
-.heat td.cell {{ text-align: center; font-size: 12px; white-space: nowrap; }}
-.heat td.cell a {{ color: inherit; text-decoration: none; }}
-.heat td.empty, .swatch.empty {{ background: repeating-linear-gradient(45deg, #fafafa,
-  #fafafa 4px, #eef0f2 4px, #eef0f2 8px); }}
-.heat .n {{ font-size: 10px; margin-left: 2px; opacity: 0.85; }}
-.counts .badge {{ margin-left: 8px; }}
-.counts .badge:first-child {{ margin-left: 0; }}
-.cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr));
-  gap: 12px; }}
-.card {{ background: #fff; border: 1px solid #d8dde3; border-left: 6px solid #d0d0d0;
-  padding: 10px 12px; }}
-.chart {{ display: block; max-width: 100%; height: auto; }}
-.chart .grid {{ stroke: #e6e8eb; stroke-width: 1; }}
-.chart .tick, .chart .unit {{ font-size: 10px; fill: #5b6470; font-family: {FONT_STACK}; }}
-.series {{ fill: none; stroke-width: 2; }}
-.target {{ stroke-width: 1.5; stroke-dasharray: 6 3; }}
-.trajectory {{ fill: none; stroke: #8a929c; stroke-width: 1; stroke-dasharray: 2 3; }}
-.milestone {{ fill: #fff; stroke: #5b6470; stroke-width: 1.3; }}
-.baseline {{ fill: #fff; stroke: #1b1b1b; stroke-width: 1.5; }}
-.chart-legend {{ font-size: 12px; color: #4a525c; margin: 4px 0 8px; }}
-.chart-legend svg {{ vertical-align: middle; }}
-.targets {{ list-style: none; padding: 0; margin: 6px 0 0; font-size: 12.5px; }}
-.targets li {{ margin: 6px 0 0; }}
-blockquote {{ margin: 2px 0 0 0; padding-left: 8px; border-left: 3px solid #e1e4e8;
-  color: #3a414a; }}
-cite {{ display: block; font-style: normal; font-size: 11px; color: #6b7480; }}
-.failures {{ color: {FALL_COLOUR}; font-size: 12px; }}
-.plain {{ width: 100%; max-width: 980px; }}
-.plain td {{ border-bottom: 1px solid #e1e4e8; padding: 4px 8px; vertical-align: top;
-  font-size: 12.5px; background: #fff; }}
-.plain td:first-child {{ width: 300px; }}
-.nodata {{ color: #4a525c; background: #f1f2f4; padding: 8px; margin: 4px 0; }}
-.misses th, .misses td {{ border-bottom: 1px solid #e1e4e8; padding: 5px 7px; text-align: left;
-  vertical-align: top; font-size: 12.5px; }}
-.misses th {{ background: #eef0f2; white-space: nowrap; }}
-.misses .num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
-.misses .quote {{ min-width: 260px; }}
-.misses .source {{ font-size: 11px; color: #6b7480; }}
-footer {{ max-width: 1320px; margin: 30px auto; padding: 0 20px; color: #6b7480;
-  font-size: 12px; }}
-@media print {{ body {{ background: #fff; }} .scroll {{ overflow: visible; }} }}
-"""
+TEMPLATES.globals.update(
+    STATUSES=STATUSES,
+    SEVERITY=SEVERITY,
+    STATUS_LABELS=STATUS_LABELS,
+    STATUS_COLOURS=STATUS_COLOURS,
+    BINDING_LABELS=BINDING_LABELS,
+    SERIES_COLOUR=SERIES_COLOUR,
+    FALL_COLOUR=FALL_COLOUR,
+    FONT_STACK=FONT_STACK,
+    fmt_number=fmt_number,
+    fmt_gap=fmt_gap,
+    falls=falls,
+    milestones=milestones,
+    series_segments=series_segments,
+)
 
 
 def render(data: ReportData, warehouse_path: Path, built_at: datetime | None = None) -> str:
     built_at = built_at or datetime.now().astimezone()
-    counts = Counter(r.status for r in data.targets)
-    status_line = " ".join(f"{_badge(s)} {counts[s]}" for s in STATUSES)
     try:
         modified = datetime.fromtimestamp(warehouse_path.stat().st_mtime).astimezone()
         source = f"{warehouse_path} (modified {modified:%Y-%m-%d %H:%M %Z})"
@@ -736,42 +532,17 @@ def render(data: ReportData, warehouse_path: Path, built_at: datetime | None = N
     years = (
         f"{data.data_years[0]}–{data.data_years[1]}" if data.data_years else "no indicator values"
     )
-    regions = (
-        "".join(_region_section(data, code, name) for code, name in data.regions.items())
-        or '<p class="none">The warehouse enforces no target.</p>'
+    misses = [
+        (r, _indicator(data, r.target.indicator_id), shortfall(r.gap, r.due))
+        for r in worst_misses(data.targets)
+    ]
+    return TEMPLATES.get_template("report.html.j2").render(
+        data=data,
+        built_at=f"{built_at:%Y-%m-%d %H:%M %Z}",
+        source=source,
+        years=years,
+        counts=Counter(r.status for r in data.targets),
+        heat_map=_heat_map(data),
+        misses=misses,
+        regions=[_region_view(data, code, name) for code, name in data.regions.items()],
     )
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>规划目标进展 Plan-target progress</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header>
-<h1>教育规划目标进展 <span class="en">Education plan-target progress</span></h1>
-<p class="meta">Built {built_at:%Y-%m-%d %H:%M %Z} from {_e(source)}</p>
-<p class="meta">Indicator data {_e(years)} · {len(data.targets)} enforced targets in
-{len(data.regions)} regions ({data.enforced_rows} of {data.catalogue_rows} catalogue targets
-enforced; the others name an indicator or subgroup the extracts cannot give)</p>
-<p class="meta status-counts">{status_line}</p>
-</header>
-<main>
-<h2>状态热力图 <span class="en">Status by region and indicator (worst target of each
-cell)</span></h2>
-{_heat_map(data)}
-<h2>最大差距 <span class="en">Worst misses: missed, then at risk; binding first; largest
-shortfall first</span></h2>
-{_misses_table(data)}
-<h2>各地区 <span class="en">By region</span></h2>
-{_chart_legend()}
-{regions}
-</main>
-<footer>Statuses are those of <code>marts.mart_plan_progress</code>: a target-year value is
-met or missed; before the target year a value is on track or at risk against the milestone on a
-straight line from the plan's published baseline; 只增不减 targets are checked year on year;
-no value, or a city whose counties have not all reported, is “no data”, never met.</footer>
-</body>
-</html>
-"""
