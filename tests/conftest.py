@@ -22,3 +22,20 @@ requires_plans = pytest.mark.skipif(
 # The bad-input corpus of the loaders (tests/ingest/corpus/README.md); its `_base` (three schools
 # of 卧龙区) is the smallest landing folder the whole job runs on.
 CORPUS_DIR = PROJECT_DIR / "tests" / "ingest" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def baseline_run(tmp_path_factory):
+    """The whole job on the reduced-scale dataset of tests/pipeline.py, built once per session:
+    (manifest, staging warehouse, result, landing). Tests only read it."""
+    from tests.pipeline import run_pipeline
+
+    return run_pipeline(tmp_path_factory.mktemp("baseline"))
+
+
+@pytest.fixture(scope="session")
+def missed_run(baseline_run, tmp_path_factory):
+    """The same job after a corrected delivery makes 洛阳市 miss one target."""
+    from tests.pipeline import run_corrected_delivery
+
+    return run_corrected_delivery(baseline_run, tmp_path_factory.mktemp("missed"))
