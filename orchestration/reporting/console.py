@@ -1,5 +1,7 @@
 """The operator's progress display for `eduwh build`: one line per step and per asset as the
-run goes, on the terminal, while the full Dagster and dbt log goes to the run's log file.
+run goes, on the terminal, while the full Dagster and dbt log goes to the run's log file. A step
+that materialises many assets (the dbt build: every seed and model) shows its first asset and
+then a line per tenth of the run's assets, so a whole run takes a screen, not three.
 
 It is a Dagster logger (`progress`), so it sees the same structured events the UI shows, and is
 switched on only by the CLI's run config: runs from the UI, the schedule or a sensor do not pay
@@ -27,6 +29,9 @@ class ProgressHandler(logging.Handler):
         super().__init__(level=logging.DEBUG)
         self.stream = stream
         self.total = total_assets
+        # within a step, an asset after its first is shown at every tenth of the run
+        self.every = max(1, -(-total_assets // 10))
+        self.steps_with_assets: set[str] = set()
         self.started = time.monotonic()
         self.assets = 0
         self.checks_passed = 0
@@ -47,9 +52,12 @@ class ProgressHandler(logging.Handler):
             self._write(f"started  {event.step_key}")
         elif kind == "ASSET_MATERIALIZATION":
             self.assets += 1
-            key = "/".join(event.asset_key.path) if event.asset_key else "?"
-            width = len(str(self.total))
-            self._write(f"{self.assets:>{width}}/{self.total}  {key}")
+            first_of_step = event.step_key not in self.steps_with_assets
+            self.steps_with_assets.add(event.step_key)
+            if first_of_step or self.assets % self.every == 0 or self.assets == self.total:
+                key = "/".join(event.asset_key.path) if event.asset_key else "?"
+                width = len(str(self.total))
+                self._write(f"{self.assets:>{width}}/{self.total}  {key}")
         elif kind == "ASSET_CHECK_EVALUATION":
             passed = event.event_specific_data.passed
             self.checks_passed += passed

@@ -1,5 +1,7 @@
-"""The run summary an operator reads after `make demo` or a nightly run: rows per extract,
-models built, dbt tests and plan targets, with every failing target spelled out."""
+"""The run summary an operator reads after `make demo` or a nightly run, a screen long: rows per
+extract, only the files with quarantined rows or refusals, models built and dbt tests, the plan
+targets per region and the worst misses, and where to read the rest (`eduwh audit` for every
+file, the plan-progress report for every target)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,11 @@ from typing import Any
 from expectations.catalogue import enforceable_targets, load_targets
 from expectations.progress import STATUSES, miss_rank
 from orchestration.ingest.loaders import FileLoadResult, LoadRun, render_load_report
+
+# The files with quarantined rows or refusals and the worst misses shown; `eduwh audit` and the
+# plan-progress report list them all.
+SHOWN_FILES = 10
+SHOWN_MISSES = 15
 
 
 @dataclass
@@ -51,13 +58,11 @@ class RunSummary:
                 f"{m['rows_loaded']:>11,}{m['rows_quarantined']:>13,}{m['files_refused']:>15}"
                 f"{m['rows_in_warehouse']:>14,}"
             )
-        if self.files:
-            lines += ["", "Files loaded or refused in this run:"]
-            lines.append(render_load_report(LoadRun(self.files, {})))
+        lines += self._files()
         lines += [
             "",
-            f"dbt models and seeds built: {self.models_built}",
-            f"dbt data tests: {self.dbt_tests_passed} passed, {len(self.dbt_tests_failed)} failed",
+            f"dbt models and seeds built: {self.models_built}; dbt data tests: "
+            f"{self.dbt_tests_passed} passed, {len(self.dbt_tests_failed)} failed",
         ]
         lines += [f"  FAILED {name}" for name in self.dbt_tests_failed]
         counts = Counter(t["status"] for t in self.targets)
@@ -69,16 +74,6 @@ class RunSummary:
             + " (no data: the region or year is not in the extracts)",
         ]
         lines += self._by_region()
-        lines += ["", "Targets with data (pass / WARN / ERROR = a missed binding target):"]
-        for t in (t for t in self.targets if t["status"] != "no_data"):
-            verdict = "pass " if t["passed"] else t["severity"]
-            line = (
-                f"  {verdict:<5} {t['region']} · {t['indicator']} · {t['year']}: "
-                f"actual {t['actual']} vs target {t['target']} ({t['status']})"
-            )
-            if not t["passed"]:
-                line += f" — “{t['quote']}”"
-            lines.append(line)
         lines += self._worst_misses()
         if self.reconciliation:
             r = self.reconciliation
@@ -90,7 +85,29 @@ class RunSummary:
             ]
             if r["mismatch"]:
                 lines += [f"  MISMATCH {m}" for m in str(r["mismatches"]).splitlines()]
+        report = self.outputs.get("Plan progress report", "`eduwh report`")
+        lines += [
+            "",
+            "The rest: `eduwh audit` lists every file loaded, refused or quarantined (with example "
+            f"rows); the plan-progress report, {report}, every target with its values and the "
+            "plan's words.",
+        ]
         return "\n".join(lines)
+
+    def _files(self) -> list[str]:
+        """The files of this run that lost rows to the quarantine or were refused; the others
+        are only counted."""
+        troubled = [f for f in self.files if f.status == "refused" or f.rows_quarantined]
+        lines = [
+            "",
+            f"Files with quarantined rows or refused: {len(troubled)} of the {len(self.files)} "
+            "this run loaded or refused (the others loaded whole)",
+        ]
+        if troubled:
+            lines.append(render_load_report(LoadRun(troubled[:SHOWN_FILES], {})))
+            if len(troubled) > SHOWN_FILES:
+                lines.append(f"  … and {len(troubled) - SHOWN_FILES} more: `eduwh audit`")
+        return lines
 
     def _by_region(self) -> list[str]:
         """Per region: targets met / on track / at risk / missed / no data, and catalogue rows
@@ -110,9 +127,9 @@ class RunSummary:
             lines.append("  " + _pad(region, 30) + "".join(f"{c[col]:>15}" for col in columns))
         return lines
 
-    def _worst_misses(self, n: int = 5) -> list[str]:
+    def _worst_misses(self, n: int = SHOWN_MISSES) -> list[str]:
         """The worst misses, ranked as the report ranks them (expectations.progress.miss_rank),
-        with the plan's words."""
+        each with its actual value, the target and the plan's words."""
         missed = [t for t in self.targets if t["status"] in ("missed", "at_risk")]
         if not missed:
             return []
@@ -121,12 +138,18 @@ class RunSummary:
             gap, due = (v if isinstance(v, float) else None for v in (t.get("gap"), t.get("due")))
             return miss_rank(t["status"], t.get("binding") or "", gap, due, t["check"])
 
-        lines = ["", f"Worst misses (of {len(missed)}):"]
-        for t in sorted(missed, key=rank)[:n]:
-            lines.append(
-                f"  {t['region']} · {t['indicator']} · {t['year']}: {t['status']}, "
-                f"{t['failures']} — “{t['quote']}”"
+        shown = sorted(missed, key=rank)[:n]
+        lines = ["", f"Worst misses ({len(shown)} of {len(missed)}; ERROR = a binding target):"]
+        for t in shown:
+            line = (
+                f"  {t['severity']:<5} {t['region']} · {t['indicator']} · {t['year']}: "
+                f"actual {t['actual']} vs target {t['target']} ({t['status']})"
             )
+            # what failed, unless it only says the actual value and the target again
+            restated = f"{t['year']}: {t['actual']}, target {t['target']}"
+            if t["failures"] and t["failures"] not in ("none", restated):
+                line += f"; {t['failures']}"
+            lines.append(f"{line} — “{t['quote']}”")
         return lines
 
 
