@@ -54,9 +54,9 @@ demo: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
 load: install
 	$(BIN)/eduwh load
 
-# The contract page is generated from orchestration/contracts.py; a test fails when it is stale.
+# The contract page is generated from orchestration/ingest/contracts.py; a test fails when it is stale.
 docs: install
-	$(BIN)/python -m orchestration.contracts > docs/extract_contracts.md
+	$(BIN)/python -m orchestration.ingest.contracts > docs/extract_contracts.md
 
 lint: install
 	$(BIN)/ruff check .

@@ -14,16 +14,16 @@ import time
 from pathlib import Path
 
 # Only the standard library behind it: cheap enough for argument parsing.
-from orchestration.contracts import CONTRACTS
+from orchestration.ingest.contracts import CONTRACTS
 
 
 def _run_job(verbose: bool = False, progress: bool = True) -> int:
     from dagster import DagsterInstance
 
-    from orchestration.crash_recovery import owner_tags, release_crashed_runs
     from orchestration.definitions import defs
+    from orchestration.reporting.summary import summarise
+    from orchestration.serving.crash_recovery import owner_tags, release_crashed_runs
     from orchestration.settings import get_settings
-    from orchestration.summary import summarise
 
     # A persistent instance keeps run history for `dagster dev`; without DAGSTER_HOME the run
     # still executes, in a throwaway instance.
@@ -62,7 +62,7 @@ def _run_job(verbose: bool = False, progress: bool = True) -> int:
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from orchestration.generator import generate
+    from orchestration.demo.generate import generate
     from orchestration.settings import get_settings
 
     out = Path(args.out) if args.out else get_settings().landing_dir
@@ -71,7 +71,7 @@ def _generate(args: argparse.Namespace) -> None:
         kwargs["seed"] = args.seed
     manifest = generate(out, **kwargs)
     if args.delivery == "bureau":
-        from orchestration.delivery import as_bureau_exports
+        from orchestration.demo.delivery import as_bureau_exports
 
         manifest = as_bureau_exports(out, **({"seed": args.seed} if args.seed is not None else {}))
     by_extract: dict[str, list[int]] = {}
@@ -85,7 +85,7 @@ def _generate(args: argparse.Namespace) -> None:
 def _load(args: argparse.Namespace) -> int:
     """Load the landing folder into raw (no dbt): the per-file report a bureau's data officer
     reads after dropping files."""
-    from orchestration.loaders import load_landing, render_load_report
+    from orchestration.ingest.loaders import load_landing, render_load_report
     from orchestration.settings import get_settings
 
     settings = get_settings()
@@ -111,7 +111,7 @@ def _load(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     import json
 
-    from orchestration.publish import ServingPaths, versions
+    from orchestration.serving.publish import ServingPaths, versions
     from orchestration.settings import get_settings
 
     serving = get_settings().serving_path
@@ -131,7 +131,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from orchestration.publish import rollback
+    from orchestration.serving.publish import rollback
     from orchestration.settings import get_settings
 
     serving = get_settings().serving_path
@@ -152,7 +152,7 @@ def _serving_or_none():
 
 def _report(args: argparse.Namespace) -> int:
     """The plan-progress report of the serving warehouse, as a static HTML page."""
-    from orchestration.report import build_report
+    from orchestration.reporting.report import build_report
 
     serving = _serving_or_none()
     if serving is None:
@@ -166,7 +166,7 @@ def _report(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     """What the load audit of the serving warehouse says, per extract, and the files and rows
     that were refused or quarantined."""
-    from orchestration.loaders import audit_summary
+    from orchestration.ingest.loaders import audit_summary
 
     serving = _serving_or_none()
     if serving is None:

@@ -31,6 +31,9 @@ class Settings:
     demo_mode: bool
     pseudonym_key: str | None
     duckdb_memory_limit: str
+    # the five plan documents the target catalogue quotes (`seeds/plan_targets.csv`); not part
+    # of the repository, so a clone may not have them
+    plans_dir: Path
 
     def duckdb_config(self) -> dict[str, str]:
         """Connection settings for the job's DuckDB writers (dbt gets the same through the
@@ -68,4 +71,5 @@ def get_settings() -> Settings:
         pseudonym_key=os.environ.get("EDUWH_PSEUDONYM_KEY") or None,
         duckdb_memory_limit=os.environ.get("EDUWH_DUCKDB_MEMORY_LIMIT")
         or DEFAULT_DUCKDB_MEMORY_LIMIT,
+        plans_dir=_path("EDUWH_PLANS_DIR", "../shared/plans"),
     )

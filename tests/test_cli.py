@@ -9,9 +9,9 @@ import pytest
 from dagster import DagsterInstance, Definitions, asset, define_asset_job
 
 from orchestration.cli import build_parser
-from orchestration.console import progress_logger
-from orchestration.loaders import audit_summary, load_landing
-from tests.test_loaders import pupils_file, schools_file, write
+from orchestration.ingest.loaders import audit_summary, load_landing
+from orchestration.reporting.console import progress_logger
+from tests.ingest.test_loaders import pupils_file, schools_file, write
 
 
 def subcommands() -> list[str]:

@@ -3,25 +3,22 @@ at 3 %) delivered the way bureaus deliver (GB18030 with Chinese headers and pers
 XLSX, Parquet, a few defective rows): what the generator wrote is what the warehouse holds or
 quarantines, no personal data reach it, loading again changes nothing, 卧龙区's 2020 totals
 equal the figures its plan published, and a region made to miss one target fails exactly that
-check."""
+check. The job runs once per session (tests/pipeline.py, shared through conftest.py's
+`baseline_run`); these tests only read what it built."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
 
 from expectations.catalogue import enforceable_targets, load_targets
 from expectations.data_docs import remote_resources
-from orchestration.delivery import as_bureau_exports
-from orchestration.generator import generate
-from orchestration.loaders import load_landing
-from orchestration.privacy import scan_warehouse
-from orchestration.publish import table_counts
+from orchestration.ingest.loaders import load_landing
+from orchestration.ingest.privacy import scan_warehouse
+from orchestration.reporting.summary import summarise
+from orchestration.serving.publish import table_counts
 from orchestration.settings import DEMO_PSEUDONYM_KEY
-from orchestration.summary import summarise
 
-LUOYANG_SCALE = 0.03
 MISSED_TARGET = "luoyang_2025_public_kindergarten_share"
 
 # 卧龙区教育体育事业发展“十四五”规划, 000_f9a1169e2701243a.txt lines 28–73 (2020).
@@ -41,38 +38,6 @@ PUBLISHED_2020 = {
     "private_kindergarten": 26393,
     "public_staff": 6747,
 }
-
-
-PIPELINE_REGIONS = ("411303", "410300")
-
-
-def run_pipeline(root, scenario=None):
-    landing, warehouse = root / "landing", root / "warehouse.duckdb"
-    # 卧龙区 and 洛阳市 only: the figures below are theirs; every region's files are checked in
-    # test_generator and run end to end by `make demo`
-    generate(landing, luoyang_scale=LUOYANG_SCALE, scenario=scenario, regions=PIPELINE_REGIONS)
-    manifest = as_bureau_exports(landing)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EDUWH_LANDING_DIR", str(landing))
-        mp.setenv("EDUWH_WAREHOUSE_PATH", str(warehouse))
-        mp.setenv("EDUWH_DEMO", "1")
-        from orchestration.definitions import defs
-
-        job = defs.resolve_job_def("warehouse_job")
-        result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
-    return manifest, warehouse, result, landing
-
-
-@pytest.fixture(scope="module")
-def baseline_run(tmp_path_factory):
-    return run_pipeline(tmp_path_factory.mktemp("baseline"))
-
-
-@pytest.fixture(scope="module")
-def missed_run(tmp_path_factory):
-    return run_pipeline(
-        tmp_path_factory.mktemp("missed"), scenario="miss_luoyang_public_kindergarten_share"
-    )
 
 
 def query(warehouse, sql):

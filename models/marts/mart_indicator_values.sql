@@ -22,20 +22,40 @@ indicators as (
 -- re-keyed to its successor in dim_school, fct_funding and fct_population), so a reporting
 -- county is a current county: a county that delivered one extract under its old code and
 -- another under its new one counts once. Only a code split between successors keeps a
--- retired code; it counts as reporting for itself, not for a current county.
+-- retired code; it counts as reporting for itself, not for a current county. A county reports
+-- an indicator only with a known value: a ratio with both parts, a sum with its numerator (a
+-- cohort without its base year, or new schools in a county's first year of data, do not);
+-- only reporting counties are summed, so a partial sum is never complete.
+known_components as (
+    select
+        c.region_code,
+        c.year,
+        c.indicator_id,
+        c.numerator,
+        c.denominator,
+        c.numerator is not null
+        and (i.aggregation <> 'ratio' or c.denominator is not null) as is_known
+    from components as c
+    inner join indicators as i
+        on c.indicator_id = i.indicator_id
+),
+
 rolled_up as (
     select
         a.ancestor_code as region_code,
         c.year,
         c.indicator_id,
-        sum(c.numerator) as numerator,
-        sum(c.denominator) as denominator,
+        sum(case when c.is_known then c.numerator end) as numerator,
+        sum(case when c.is_known then c.denominator end) as denominator,
         count(
             distinct case
-                when reporter.is_current or c.region_code = a.ancestor_code then c.region_code
+                when
+                    c.is_known
+                    and (reporter.is_current or c.region_code = a.ancestor_code)
+                    then c.region_code
             end
         ) as reporting_counties
-    from components as c
+    from known_components as c
     inner join ancestors as a
         on c.region_code = a.region_code
     inner join regions as reporter

@@ -116,15 +116,17 @@ new_schools as (
     group by s.region_code, s.year
 ),
 
--- only years after one with data: no row (no value, not counted as reporting) otherwise
+-- unknown (null, so not reporting) in a year without data for the year before
 new_schools_known as (
     select
         n.region_code,
         n.year,
-        n.new_kindergartens,
-        n.new_primary_secondary_schools
+        case when prev.year is not null then n.new_kindergartens end as new_kindergartens,
+        case
+            when prev.year is not null then n.new_primary_secondary_schools
+        end as new_primary_secondary_schools
     from new_schools as n
-    inner join region_years as prev
+    left join region_years as prev
         on
             n.region_code = prev.region_code
             and n.year - 1 = prev.year

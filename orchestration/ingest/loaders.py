@@ -1,0 +1,703 @@
+"""Load landing files into the DuckDB `raw` schema: validated, pseudonymised, versioned, audited.
+
+Every file in `<landing>/<extract>/` is read (`readers`), checked against its contract
+(`contracts`, `validation`) and then, in one transaction
+(shared with the files before and after it, about a million rows at a time):
+
+- rows that break the contract go to `raw._quarantine` (file, row, column, value, reason code);
+- the other rows go to `raw.<extract>_history` with `_source_file`, `_file_hash`, `_row_number`
+  (the row as a spreadsheet shows it) and `_loaded_at`;
+- `raw._load_audit` gets one row per file version: rows read = rows loaded + rows quarantined;
+- the file supersedes the earlier file for the same extract, region and year, so the view
+  `raw.<extract>` shows current rows only while the history keeps every version.
+
+A file whose content was seen before changes nothing. A file that cannot be used at all (or has
+more bad rows than the threshold) is refused with one sentence and the other files still load.
+Personal data never reach DuckDB: personal columns are dropped by the reader and pupil and
+teacher ids are replaced by a keyed hash before the table is registered with DuckDB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.failpoints import failpoint
+from orchestration.ingest.contracts import (
+    CONTRACTS,
+    ExtractContract,
+    region_descendants,
+    same_county_codes,
+)
+from orchestration.ingest.readers import (
+    MANIFEST_SUFFIX,
+    FileRefused,
+    ParsedFile,
+    read_file,
+    read_manifest,
+)
+from orchestration.ingest.validation import (
+    Prepared,
+    Pseudonymiser,
+    canonical_sql,
+    checks_sql,
+    normalise_sql,
+    prepare,
+    redact_personal_values_sql,
+    stored_value,
+)
+from orchestration.settings import get_settings
+
+DEFAULT_MAX_QUARANTINE_SHARE = 0.05
+STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
+# Committing once per file made the commit the largest cost of the loader's DuckDB thread (a
+# county's pupil file is smaller than one DuckDB row group, 122,880 rows, and DuckDB checkpoints
+# whenever its write-ahead log passes 16 MB). Committing about a million rows at a time and
+# checkpointing every 1 GB of log measured faster: bench/NOTES.md.
+COMMIT_EVERY_ROWS = 1_000_000
+LOADER_CHECKPOINT_THRESHOLD = "1GB"
+# `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
+IDENTITY_RE = re.compile(r"^(?P<extract>[a-z]+)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])")
+# Files that are not deliveries: hidden files, Excel lock files, generator and file manifests.
+IGNORED_PREFIXES = (".", "~$", "_")
+
+
+@dataclass
+class FileLoadResult:
+    extract: str
+    source_file: str
+    file_hash: str
+    status: str  # loaded | unchanged | refused
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    blank_rows: int = 0
+    values_normalised: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    region_code: str | None = None
+    year: int | None = None
+    file_format: str | None = None
+    encoding: str | None = None
+    personal_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, [], {}, "")}
+
+
+@dataclass
+class LoadRun:
+    files: list[FileLoadResult]
+    rows_in_warehouse: dict[str, int]
+
+    def for_extract(self, extract: str) -> list[FileLoadResult]:
+        return [f for f in self.files if f.extract == extract]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def max_quarantine_share() -> float:
+    """Share of a file's rows that may be quarantined before the whole file is refused."""
+    text = os.environ.get("EDUWH_QUARANTINE_MAX_SHARE")
+    if not text:
+        return DEFAULT_MAX_QUARANTINE_SHARE
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise ValueError(f"EDUWH_QUARANTINE_MAX_SHARE must be between 0 and 1, not {text}")
+    return value
+
+
+# ---------------------------------------------------------------- warehouse tables
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    legacy = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' "
+        "and table_type = 'BASE TABLE' and table_name in ('schools', 'pupils')"
+    ).fetchall()
+    if legacy:
+        raise RuntimeError(
+            "this warehouse has the raw layout of an earlier version (raw.schools is a table); "
+            "delete the warehouse file (make clean) and load again"
+        )
+    con.execute(
+        """
+        create table if not exists raw._load_audit (
+            extract varchar, source_file varchar, file_hash varchar, status varchar,
+            is_current boolean, superseded_by varchar, region_code varchar, year integer,
+            file_format varchar, encoding varchar, sheet varchar, header_row integer,
+            rows_read bigint, rows_loaded bigint, rows_quarantined bigint, blank_rows bigint,
+            values_normalised bigint, reasons varchar, personal_columns_dropped varchar,
+            columns_ignored varchar, message varchar, loaded_at timestamp
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists raw._quarantine (
+            extract varchar, source_file varchar, file_hash varchar, row_number bigint,
+            column_name varchar, value varchar, reason_code varchar, quarantined_at timestamp
+        )
+        """
+    )
+    for contract in CONTRACTS.values():
+        cols = ", ".join(f'"{c}" varchar' for c in contract.warehouse_columns)
+        con.execute(
+            f"create table if not exists raw.{contract.name}_history ({cols}, "
+            "_source_file varchar, _file_hash varchar, _row_number bigint, _loaded_at timestamp)"
+        )
+        # The current version of every delivery; dbt reads these views.
+        con.execute(
+            f"create or replace view raw.{contract.name} as select * from "
+            f"raw.{contract.name}_history where _file_hash in (select file_hash from "
+            f"raw._load_audit where extract = '{contract.name}' and is_current)"
+        )
+
+
+# ---------------------------------------------------------------- the landing folder
+
+
+@dataclass
+class LandingFile:
+    path: Path
+    extract: str | None  # None: not a known extract
+    manifest: dict
+    problem: str | None = None  # why the file cannot even be attributed
+
+
+def scan_landing(landing_dir: Path) -> list[LandingFile]:
+    """Every delivery in the landing folder, attributed to an extract by its folder (or its
+    manifest's `extract`)."""
+    found = []
+    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(landing_dir)
+        if any(part.startswith(IGNORED_PREFIXES) for part in rel.parts) or path.name.endswith(
+            MANIFEST_SUFFIX
+        ):
+            continue
+        try:
+            manifest = read_manifest(path)
+        except FileRefused as exc:
+            found.append(LandingFile(path, None, {}, str(exc)))
+            continue
+        extract = manifest.get("extract") or (rel.parts[0] if len(rel.parts) > 1 else None)
+        if extract not in CONTRACTS:
+            where = f"folder '{rel.parts[0]}'" if len(rel.parts) > 1 else "the landing root"
+            found.append(
+                LandingFile(
+                    path,
+                    None,
+                    manifest,
+                    f"{path}: unknown extract kind (in {where}); put it in one of the folders "
+                    f"{', '.join(CONTRACTS)} or name the extract in its manifest.",
+                )
+            )
+            continue
+        found.append(LandingFile(path, extract, manifest))
+    return found
+
+
+def _identity(path: Path, extract: str, manifest: dict) -> tuple[str | None, int | None]:
+    """(region, year) the file is for: from its manifest, else from its name."""
+    m = IDENTITY_RE.match(path.stem)
+    region = manifest.get("region_code") or (m.group("region") if m else None)
+    year = manifest.get("year") or (int(m.group("year")) if m else None)
+    if m and m.group("extract") != extract and "region_code" not in manifest:
+        region = year = None  # a name like schools_… in the pupils folder says nothing
+    if region is not None and str(region) not in region_descendants():
+        raise FileRefused(f"{path}: region code {region} in its name or manifest is unknown.")
+    return (str(region) if region is not None else None), (int(year) if year else None)
+
+
+# ---------------------------------------------------------------- one file
+
+
+def _already_seen(con, extract: str, digest: str):
+    return con.execute(
+        "select source_file, status, message, loaded_at from raw._load_audit "
+        "where extract = ? and file_hash = ? order by loaded_at limit 1",
+        [extract, digest],
+    ).fetchone()
+
+
+def _triage(
+    con, extract: str, lf: LandingFile, landing_dir: Path, batch: dict[str, str]
+) -> FileLoadResult:
+    """The file's result so far: `unchanged` if its content was seen before (in an earlier run
+    or earlier in this one), else `loaded` pending the read."""
+    name = lf.path.relative_to(landing_dir).as_posix()
+    digest = file_sha256(lf.path)
+    result = FileLoadResult(extract, name, digest, "loaded")
+    seen = _already_seen(con, extract, digest)
+    if seen:
+        result.status = "unchanged"
+        earlier = f" as {seen[0]}" if seen[0] != name else ""
+        result.message = (
+            f"same content as the file {seen[1]}{earlier} on {seen[3]:%Y-%m-%d %H:%M}"
+            + (f" ({seen[2]})" if seen[1] == "refused" else "")
+        )
+    elif digest in batch:
+        result.status = "unchanged"
+        result.message = f"same content as {batch[digest]}, earlier in this run"
+    else:
+        batch[digest] = name
+    return result
+
+
+def _read_and_prepare(
+    contract: ExtractContract, lf: LandingFile, result: FileLoadResult, pseudonymise: Pseudonymiser
+) -> tuple[ParsedFile, Prepared, list[str] | None]:
+    """Everything before DuckDB (runs in a worker thread, overlapping the previous file's
+    SQL). Raises FileRefused."""
+    result.region_code, result.year = _identity(lf.path, contract.name, lf.manifest)
+    parsed = read_file(lf.path, contract, lf.manifest)
+    # current and retired codes: a file may be delivered under a county's retired code
+    regions = sorted(region_descendants()[result.region_code]) if result.region_code else None
+    return parsed, prepare(parsed.table, contract, pseudonymise, regions), regions
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    contract: ExtractContract,
+    path: Path,
+    result: FileLoadResult,
+    parsed: ParsedFile,
+    prepared: Prepared,
+    regions: list[str] | None,
+    max_share: float,
+) -> None:
+    """Validate and write one file inside the caller's transaction: quarantine, rows,
+    supersession, audit. Pupils and teachers are checked against `_schools`, made by
+    `_load_extract`."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    name = result.source_file
+    _describe(result, parsed)
+    result.values_normalised = prepared.values_normalised
+    con.register("incoming", prepared.table)
+    con.execute(normalise_sql(contract))
+    con.unregister("incoming")
+    con.execute(
+        "create or replace temp table _issues as " + checks_sql(contract, result.year, regions)
+    )
+    _add_parse_issues(con, parsed)
+    con.execute(redact_personal_values_sql())
+    issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
+    # A file refused as a whole still accounts for every row: its valid rows are quarantined
+    # with the reason the file was refused, so rows read = loaded + quarantined holds.
+    refusal = _delivered_under_another_code(con, result, path)
+    if refusal is None and issue_rows > max_share * parsed.rows_read:
+        refusal = (
+            "file_over_threshold",
+            (
+                f"{path}: {issue_rows:,} of {parsed.rows_read:,} rows "
+                f"({issue_rows / parsed.rows_read:.1%}) break the contract, more than the "
+                f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
+            ),
+        )
+    over = refusal is not None
+    if over:
+        reason, result.message = refusal
+        result.status = "refused"
+        con.execute(
+            "insert into _issues select _row_number, null, null, ? "
+            "from _n where _row_number not in (select _row_number from _issues)",
+            [reason],
+        )
+    _store_quarantine(con, result, now)
+    loaded = 0
+    if not over:
+        loaded = _insert_rows(con, contract, result, now)
+        result.superseded = _supersede(con, result)
+    result.rows_loaded = 0 if over else parsed.rows_read - issue_rows
+    result.rows_quarantined = parsed.rows_read - result.rows_loaded
+    result.reasons = dict(
+        con.execute(
+            "select reason_code, count(distinct _row_number) from _issues group by 1 "
+            "order by 2 desc, 1"
+        ).fetchall()
+    )
+    if loaded != result.rows_loaded or result.rows_read != (
+        result.rows_loaded + result.rows_quarantined
+    ):
+        raise RuntimeError(
+            f"{name}: read {result.rows_read} rows, stored {loaded}, quarantined "
+            f"{result.rows_quarantined}: the counts do not add up; nothing was loaded"
+        )
+    _audit(con, result, parsed, now)
+
+
+def _delivered_under_another_code(con, result: FileLoadResult, path: Path):
+    """("delivered_under_another_code", sentence) when the file's extract and year are already
+    current under another code of the same county (a retired code and the code that replaced
+    it): both describe one county, and loading both would count it twice. None otherwise."""
+    if result.region_code is None or result.year is None:
+        return None
+    others = sorted(same_county_codes().get(result.region_code, set()) - {result.region_code})
+    if not others:
+        return None
+    earlier = con.execute(
+        "select source_file, region_code from raw._load_audit where extract = ? and is_current "
+        f"and year = ? and region_code in ({', '.join('?' * len(others))}) "
+        "order by source_file limit 1",
+        [result.extract, result.year, *others],
+    ).fetchone()
+    if earlier is None:
+        return None
+    return "delivered_under_another_code", (
+        f"{path}: {result.extract} of {result.year} for region {result.region_code} is already "
+        f"loaded from {earlier[0]} under {earlier[1]}, the same county's other code (a retired "
+        f"code and the code that replaced it); loading both would count the county twice, so "
+        f"nothing was loaded. Deliver each year under one code: to correct {earlier[0]}, send "
+        f"the new file under {earlier[1]}."
+    )
+
+
+def _describe(result: FileLoadResult, parsed: ParsedFile) -> None:
+    result.rows_read = parsed.rows_read
+    result.blank_rows = parsed.blank_rows
+    result.file_format = parsed.file_format
+    result.encoding = parsed.encoding
+    result.personal_columns = parsed.personal_columns
+    result.ignored_columns = parsed.ignored_columns
+
+
+def _add_parse_issues(con, parsed: ParsedFile) -> None:
+    if parsed.issues:
+        con.executemany(
+            "insert into _issues values (?, ?, ?, ?)",
+            # a ragged row has no one offending value: keep what was wrong with it instead
+            [
+                (
+                    i.row_number,
+                    i.column_name,
+                    i.value if i.value is not None else i.detail,
+                    i.reason_code,
+                )
+                for i in parsed.issues
+            ],
+        )
+
+
+def _store_quarantine(con, result: FileLoadResult, now: datetime) -> None:
+    rows = con.execute(
+        "select _row_number, column_name, value, reason_code from _issues "
+        "order by _row_number, column_name, reason_code"
+    ).fetchall()
+    if not rows:
+        return
+    table = pa.table(
+        {
+            "extract": [result.extract] * len(rows),
+            "source_file": [result.source_file] * len(rows),
+            "file_hash": [result.file_hash] * len(rows),
+            "row_number": pa.array([r[0] for r in rows], pa.int64()),
+            "column_name": [r[1] for r in rows],
+            "value": [stored_value(r[2]) for r in rows],
+            "reason_code": [r[3] for r in rows],
+            "quarantined_at": pa.array([now] * len(rows), pa.timestamp("us")),
+        }
+    )
+    con.register("quarantined", table)
+    con.execute("insert into raw._quarantine by name select * from quarantined")
+    con.unregister("quarantined")
+
+
+def _insert_rows(con, contract: ExtractContract, result: FileLoadResult, now: datetime) -> int:
+    """Insert the file's valid rows; the number DuckDB reports inserted."""
+    cols = ", ".join(f'"{c}"' for c in contract.warehouse_columns)
+    values = ", ".join(canonical_sql(c) for c in contract.columns)
+    return con.execute(
+        f"insert into raw.{contract.name}_history ({cols}, _source_file, _file_hash, "
+        f"_row_number, _loaded_at) select {values}, ?, ?, _row_number, ? from _n "
+        "where _row_number not in (select _row_number from _issues) order by _row_number",
+        [result.source_file, result.file_hash, now],
+    ).fetchone()[0]
+
+
+def _supersede(con, result: FileLoadResult) -> list[str]:
+    """Earlier current versions of the same delivery stop being current: the same extract,
+    region and year, or (when the name says neither) the same file name."""
+    if result.region_code is not None and result.year is not None:
+        where, params = "region_code = ? and year = ?", [result.region_code, result.year]
+    else:
+        where, params = "source_file = ?", [result.source_file]
+    earlier = con.execute(
+        f"select source_file from raw._load_audit where extract = ? and is_current and {where}",
+        [result.extract, *params],
+    ).fetchall()
+    con.execute(
+        f"update raw._load_audit set is_current = false, superseded_by = ? "
+        f"where extract = ? and is_current and {where}",
+        [result.source_file, result.extract, *params],
+    )
+    return [r[0] for r in earlier]
+
+
+def _audit(con, r: FileLoadResult, parsed: ParsedFile | None, now: datetime) -> None:
+    con.execute(
+        "insert into raw._load_audit values "
+        "(?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            r.extract,
+            r.source_file,
+            r.file_hash,
+            r.status,
+            r.status == "loaded",
+            r.region_code,
+            r.year,
+            r.file_format,
+            r.encoding,
+            parsed.sheet if parsed else None,
+            parsed.header_row if parsed else None,
+            r.rows_read,
+            r.rows_loaded,
+            r.rows_quarantined,
+            r.blank_rows,
+            r.values_normalised,
+            json.dumps(r.reasons, ensure_ascii=False) if r.reasons else None,
+            ", ".join(r.personal_columns) or None,
+            ", ".join(r.ignored_columns) or None,
+            r.message or None,
+            now,
+        ],
+    )
+
+
+# ---------------------------------------------------------------- a whole run
+
+
+def load_landing(
+    warehouse_path: Path,
+    landing_dir: Path,
+    key: bytes,
+    extracts: Iterable[str] | None = None,
+    max_share: float | None = None,
+) -> LoadRun:
+    """Load the landing folder (or the named extracts of it). Schools load first, because
+    pupils and teachers are checked against the schools of the same year."""
+    wanted = list(CONTRACTS) if extracts is None else [e for e in CONTRACTS if e in set(extracts)]
+    share = max_quarantine_share() if max_share is None else max_share
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    scanned = scan_landing(landing_dir) if landing_dir.exists() else []
+    results: list[FileLoadResult] = []
+    # A new warehouse is created readable by DuckDB 1.x clients (BI drivers lag behind DuckDB
+    # releases); the file keeps that storage format through later writes, dbt's included.
+    config = get_settings().duckdb_config() | {"checkpoint_threshold": LOADER_CHECKPOINT_THRESHOLD}
+    if not warehouse_path.exists():
+        config["storage_compatibility_version"] = STORAGE_COMPATIBILITY
+    with duckdb.connect(str(warehouse_path), config=config) as con:
+        ensure_raw_tables(con)
+        if extracts is None:
+            for lf in (f for f in scanned if f.extract is None):
+                results.append(_unattributed(con, lf, landing_dir))
+        for extract in wanted:
+            files = [f for f in scanned if f.extract == extract]
+            results += _load_extract(con, CONTRACTS[extract], files, key, landing_dir, share)
+        counts = {e: con.execute(f"select count(*) from raw.{e}").fetchone()[0] for e in wanted}
+    return LoadRun(results, counts)
+
+
+def _load_extract(
+    con, contract: ExtractContract, files: list[LandingFile], key: bytes, landing_dir, share
+) -> list[FileLoadResult]:
+    """Load one extract's files in order. While DuckDB validates and writes one file, a worker
+    thread reads and prepares the next (both release the GIL for most of their work); only one
+    file is ever held ahead, so memory stays bounded by two files.
+
+    Files are committed together, about COMMIT_EVERY_ROWS rows at a time: each file's rows,
+    quarantine, supersession and audit row are in the same transaction, so a file is never half
+    loaded, and a crash loses at most the files since the last commit, which the next run loads
+    again (their hashes are not in the audit)."""
+    batch: dict[str, str] = {}
+    results = [_triage(con, contract.name, lf, landing_dir, batch) for lf in files]
+    pending = [(r, lf) for r, lf in zip(results, files, strict=True) if r.status == "loaded"]
+    if contract.school_reference and pending:
+        # Schools load before pupils and teachers, so every year's schools are known now: built
+        # once per extract rather than per file, as it reads every school row of the province.
+        con.execute(
+            "create or replace temp table _schools as select distinct school_code, "
+            "cast(year as bigint) as year from raw.schools"
+        )
+    pseudonymise = Pseudonymiser(key)  # used by the one read-ahead thread only
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+
+        def submit(i: int):
+            if i >= len(pending):
+                return None
+            r, lf = pending[i]
+            return pool.submit(_read_and_prepare, contract, lf, r, pseudonymise)
+
+        ahead = submit(0)
+        uncommitted = 0  # rows read since the last commit
+        con.execute("begin transaction")
+        try:
+            for i, (result, lf) in enumerate(pending):
+                current, ahead = ahead, submit(i + 1)
+                try:
+                    parsed, prepared, regions = current.result()
+                except FileRefused as exc:
+                    result.status, result.message = "refused", str(exc)
+                    _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+                    continue
+                _store(con, contract, lf.path, result, parsed, prepared, regions, share)
+                failpoint("load.file_stored")
+                uncommitted += result.rows_read
+                if uncommitted >= COMMIT_EVERY_ROWS:
+                    con.execute("commit")
+                    con.execute("begin transaction")
+                    uncommitted = 0
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return results
+
+
+def _unattributed(con, lf: LandingFile, landing_dir: Path) -> FileLoadResult:
+    """A file no contract applies to: reported (once per content) and never loaded."""
+    result = _triage(con, "unknown", lf, landing_dir, {})
+    if result.status != "unchanged":
+        result.status, result.message = "refused", lf.problem or ""
+        _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+    return result
+
+
+# ---------------------------------------------------------------- the operator's printout
+
+
+def render_load_report(run: LoadRun, landing_dir: Path | None = None) -> str:
+    """Per file: rows read / loaded / quarantined, or refused with the reason; reasons grouped."""
+    lines = [f"  {'file':<46}{'status':>10}{'read':>11}{'loaded':>11}{'quarantined':>13}  reasons"]
+    unchanged = Counter(f.extract for f in run.files if f.status == "unchanged")
+    for f in run.files:
+        if f.status == "unchanged":
+            continue
+        reasons = ", ".join(f"{code} {n:,}" for code, n in f.reasons.items())
+        lines.append(
+            f"  {f.source_file:<46}{f.status:>10}{f.rows_read:>11,}{f.rows_loaded:>11,}"
+            f"{f.rows_quarantined:>13,}  {reasons}"
+        )
+        notes = []
+        if f.status == "refused":
+            notes.append(f.message)
+        if f.personal_columns:
+            notes.append(f"personal columns dropped: {', '.join(f.personal_columns)}")
+        if f.ignored_columns:
+            notes.append(f"columns not in the contract, ignored: {', '.join(f.ignored_columns)}")
+        if f.blank_rows:
+            notes.append(f"blank rows skipped: {f.blank_rows:,}")
+        if f.superseded:
+            notes.append(f"supersedes {', '.join(f.superseded)}")
+        lines += [f"      {n}" for n in notes]
+    for extract, n in sorted(unchanged.items()):
+        lines.append(f"  {extract}: {n} file(s) unchanged since they were loaded")
+    totals = Counter()
+    for f in run.files:
+        totals.update(f.reasons)
+    if totals:
+        lines.append(
+            "  Quarantine reasons, all files: "
+            + ", ".join(f"{code} {n:,}" for code, n in totals.most_common())
+        )
+    return "\n".join(lines)
+
+
+def row_count_problems(warehouse_path: Path, extract: str) -> list[str]:
+    """Files whose rows in raw.<extract>_history differ from what the load audit says was
+    loaded: an integrity failure that must block publishing."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            # per file version (hash): a corrected delivery under the same name and with the
+            # same row count is another version, not the same rows twice
+            f"select a.source_file, a.rows_loaded, count(h._file_hash) "
+            f"from raw._load_audit as a left join raw.{extract}_history as h "
+            f"on h._file_hash = a.file_hash where a.extract = ? and a.status = 'loaded' "
+            f"group by a.file_hash, a.source_file, a.rows_loaded "
+            f"having a.rows_loaded <> count(h._file_hash) order by 1",
+            [extract],
+        ).fetchall()
+    return [
+        f"{name}: audit says {want:,} rows loaded, raw holds {got:,}" for name, want, got in rows
+    ]
+
+
+def audit_summary(
+    warehouse_path: Path,
+    extract: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    examples: int = 3,
+) -> str:
+    """The load audit as an operator reads it (`eduwh audit`): per extract the current files and
+    rows read = loaded + quarantined, refused and superseded files, then every refused file with
+    its reason and the quarantine reasons with a few example rows. Read-only."""
+    where, params = ["true"], []
+    for column, value in (("extract", extract), ("region_code", region), ("year", year)):
+        if value is not None:
+            where.append(f"a.{column} = ?")
+            params.append(value)
+    cond = " and ".join(where)
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        per_extract = con.execute(
+            f"select a.extract, "
+            f"count(*) filter (where a.is_current and a.status = 'loaded'), "
+            f"count(*) filter (where a.status = 'refused'), "
+            f"count(*) filter (where not a.is_current and a.status = 'loaded'), "
+            f"coalesce(sum(a.rows_read) filter (where a.is_current), 0), "
+            f"coalesce(sum(a.rows_loaded) filter (where a.is_current), 0), "
+            f"coalesce(sum(a.rows_quarantined) filter (where a.is_current), 0), "
+            f"max(a.loaded_at) "
+            f"from raw._load_audit as a where {cond} group by 1 order by 1",
+            params,
+        ).fetchall()
+        refused = con.execute(
+            f"select a.source_file, a.message, a.loaded_at from raw._load_audit as a "
+            f"where a.status = 'refused' and {cond} order by a.loaded_at desc, 1",
+            params,
+        ).fetchall()
+        reasons = con.execute(
+            f"select q.extract, q.reason_code, count(*), "
+            f"list(q.source_file || ' row ' || q.row_number || ' column ' "
+            f"|| coalesce(q.column_name, '-') order by q.source_file, q.row_number)[1:{examples}] "
+            f"from raw._quarantine as q inner join raw._load_audit as a "
+            f"on q.file_hash = a.file_hash and a.is_current where {cond} "
+            f"group by 1, 2 order by 1, 3 desc, 2",
+            params,
+        ).fetchall()
+    if not per_extract:
+        return "  no files in the load audit" + (" for that selection" if len(where) > 1 else "")
+    lines = [
+        f"  {'extract':<11}{'files':>7}{'refused':>9}{'superseded':>12}{'rows read':>13}"
+        f"{'loaded':>13}{'quarantined':>13}  last load"
+    ]
+    for name, files, n_refused, superseded, read, loaded, quarantined, last in per_extract:
+        lines.append(
+            f"  {name:<11}{files:>7}{n_refused:>9}{superseded:>12}{read:>13,}{loaded:>13,}"
+            f"{quarantined:>13,}  {last:%Y-%m-%d %H:%M}"
+        )
+    lines.append(f"  Refused files: {len(refused)}")
+    lines += [f"    {name} ({at:%Y-%m-%d %H:%M}): {message}" for name, message, at in refused]
+    lines.append("  Quarantined rows of the current files, by reason:" if reasons else "")
+    for name, code, n, sample in reasons:
+        lines.append(f"    {name:<11}{code:<24}{n:>9,}   e.g. " + "; ".join(sample))
+    return "\n".join(line for line in lines if line)

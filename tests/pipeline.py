@@ -1,0 +1,73 @@
+"""The whole job end to end on a reduced-scale dataset (卧龙区 at full size, 洛阳市's counties at
+3 %) delivered the way bureaus deliver, for the tests that read what it built. conftest.py builds
+it once per session (`baseline_run`) and shares it; those tests only read it.
+
+`missed_run` is the same job after 洛阳市's bureau sent corrected 2025 schools files that make
+it miss one target (the generator's scenario changes nothing else): it starts from a copy of the
+baseline's served warehouse and landing folder, so only the corrected files are loaded, and then
+builds, checks and publishes everything as any run does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+LUOYANG_SCALE = 0.03
+# 卧龙区 and 洛阳市 only: the figures test_pipeline checks are theirs; every region's files are
+# checked in tests/demo and run end to end by `make demo`
+PIPELINE_REGIONS = ("411303", "410300")
+MISS_SCENARIO = "miss_luoyang_public_kindergarten_share"
+
+
+def run_job(landing: Path, warehouse: Path):
+    from dagster import DagsterInstance
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EDUWH_LANDING_DIR", str(landing))
+        mp.setenv("EDUWH_WAREHOUSE_PATH", str(warehouse))
+        mp.setenv("EDUWH_DEMO", "1")
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def("warehouse_job")
+        return job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def run_pipeline(root: Path, scenario: str | None = None):
+    """Generate, deliver as bureaus do, run the job: (manifest, staging warehouse, result,
+    landing); the served warehouse is `<root>/serving/warehouse.duckdb`."""
+    from orchestration.demo.delivery import as_bureau_exports
+    from orchestration.demo.generate import generate
+
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    generate(landing, luoyang_scale=LUOYANG_SCALE, scenario=scenario, regions=PIPELINE_REGIONS)
+    manifest = as_bureau_exports(landing)
+    return manifest, warehouse, run_job(landing, warehouse), landing
+
+
+def run_corrected_delivery(baseline, root: Path, scenario: str = MISS_SCENARIO):
+    """The baseline run's landing folder with the files a scenario changes replaced, run on a
+    copy of what the baseline published: the result of the whole job on the scenario's data."""
+    from orchestration.demo.delivery import as_bureau_exports
+    from orchestration.demo.generate import generate
+
+    _, base_warehouse, _, base_landing = baseline
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    shutil.copytree(base_landing, landing)
+    corrected = root / "corrected"
+    # 洛阳市 alone: the scenario is its own, and a region's files never depend on another's
+    generate(corrected, luoyang_scale=LUOYANG_SCALE, scenario=scenario, regions=("410300",))
+    manifest = as_bureau_exports(corrected)
+    changed = [
+        f["path"]
+        for f in manifest["files"]
+        if (corrected / f["path"]).read_bytes() != (landing / f["path"]).read_bytes()
+    ]
+    assert changed, f"scenario {scenario} changed no file"
+    for path in changed:
+        shutil.copy2(corrected / path, landing / path)
+    serving = root / "serving" / "warehouse.duckdb"
+    serving.parent.mkdir()
+    shutil.copy2(base_warehouse.parent / "serving" / "warehouse.duckdb", serving)
+    return manifest, warehouse, run_job(landing, warehouse), landing
