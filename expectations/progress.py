@@ -3,7 +3,10 @@
 - `marts.mart_plan_progress`: one row per enforced target (region × target) with its status
   met / on_track / at_risk / missed / no_data, the actual value and year, what was due, the gap
   and the plan's sentence;
-- `marts.mart_target_coverage`: every catalogue row, whether it is enforced and, if not, why.
+- `marts.mart_target_coverage`: every catalogue row and how it is covered: computed (from the
+  extracts), reported (a bureau reported its figure), awaiting report (enforced on a figure the
+  bureau has not reported yet), qualitative (no figure to check), or not enforced with the
+  reason.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from expectations.catalogue import Target, enforcement
+from expectations.catalogue import Target, enforcement, value_source
 from expectations.suite import TargetResult
 
 STATUSES = ("met", "on_track", "at_risk", "missed", "no_data")
+COVERAGE = ("computed", "reported", "awaiting report", "qualitative", "not enforced")
 
 # The two tables' contract, as the dbt marts have theirs: names, order and types are fixed, so a
 # BI dashboard does not break when a column happens to be all null in one night's results.
@@ -43,12 +47,15 @@ PROGRESS_COLUMNS = {
     "failures": "varchar",
     "baseline_year": "integer",
     "baseline_value": "double",
+    "value_source": "varchar",
     **_SOURCE,
 }
 COVERAGE_COLUMNS = {
     **_TARGET,
     "binding": "varchar",
     "is_enforced": "boolean",
+    "coverage": "varchar",
+    "value_source": "varchar",
     "reason_not_enforced": "varchar",
     **_SOURCE,
 }
@@ -107,6 +114,7 @@ def progress_frame(results: list[TargetResult]) -> pd.DataFrame:
                 "failures": "; ".join(r.failures) or None,
                 "baseline_year": t.baseline_year,
                 "baseline_value": t.baseline.value if t.baseline else None,
+                "value_source": value_source(t),
                 "source_file": t.source_file,
                 "source_line": t.source_line,
                 "source_quote": t.source_quote,
@@ -115,7 +123,22 @@ def progress_frame(results: list[TargetResult]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
 
 
-def coverage_frame(targets: list[Target]) -> pd.DataFrame:
+def coverage(target: Target, result: TargetResult | None) -> str:
+    """How a catalogue row is covered (COVERAGE): a reported target is `reported` once the
+    bureau has reported a figure it is checked on, `awaiting report` until then."""
+    verdict = enforcement(target)
+    if verdict is not True:
+        return "qualitative" if str(verdict).startswith("qualitative") else "not enforced"
+    source = value_source(target)
+    if source == "reported" and (result is None or result.actual is None):
+        return "awaiting report"
+    return source
+
+
+def coverage_frame(
+    targets: list[Target], results: list[TargetResult] | None = None
+) -> pd.DataFrame:
+    by_id = {r.target.target_id: r for r in results or []}
     rows = []
     for t in targets:
         verdict = enforcement(t)
@@ -129,6 +152,8 @@ def coverage_frame(targets: list[Target]) -> pd.DataFrame:
                 "comparator": t.comparator,
                 "binding": t.binding,
                 "is_enforced": verdict is True,
+                "coverage": coverage(t, by_id.get(t.target_id)),
+                "value_source": value_source(t) if verdict is True else None,
                 "reason_not_enforced": None if verdict is True else verdict,
                 "source_file": t.source_file,
                 "source_line": t.source_line,
@@ -141,11 +166,11 @@ def coverage_frame(targets: list[Target]) -> pd.DataFrame:
 def write_progress(
     warehouse_path: Path, results: list[TargetResult], catalogue: list[Target]
 ) -> None:
-    progress, coverage = progress_frame(results), coverage_frame(catalogue)
+    progress, covered = progress_frame(results), coverage_frame(catalogue, results)
     with duckdb.connect(str(warehouse_path)) as con:
         con.execute("create schema if not exists marts")
         con.register("progress_df", progress)
-        con.register("coverage_df", coverage)
+        con.register("coverage_df", covered)
         con.execute("begin transaction")
         for table, frame, columns in (
             ("mart_plan_progress", "progress_df", PROGRESS_COLUMNS),

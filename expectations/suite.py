@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from expectations.catalogue import Target
+from expectations.catalogue import Target, value_source
 from orchestration.failpoints import failpoint
 
 SUITE_NAME = "plan_targets"
@@ -352,6 +352,9 @@ def _value_result(
         if y < t.target_year and value_at(y) is not None and not flagged(y)
     ]
     if not earlier:
+        if value_source(t) == "reported":
+            reason = f"awaiting report: no figure reported for {t.target_year} or before"
+            return TargetResult(t, "no_data", None, failures=(reason,))
         return TargetResult(t, "no_data", None)
     last = max(earlier)
     actual, milestone = value_at(last), t.milestone(last)

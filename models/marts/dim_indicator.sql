@@ -23,26 +23,30 @@ final as (
         numerator_definition,
         denominator_definition,
         source as definition_source,
-        true as is_computed
+        true as is_computed,
+        'computed' as value_source
     from indicators
     union all
-    -- defined so the target catalogue can name what a plan targets; not computed, mostly
-    -- because the extracts do not carry what it needs (computable_from_extracts says)
+    -- what a plan targets that no extract gives: the bureau reports its value (extract
+    -- indicator_reports); computable_from_extracts says what the extracts lack.
+    -- aggregation sum: a region without its own report takes the sum of its counties'
+    -- reports; none: never summed
     select
         indicator_id,
         indicator_name_zh,
         indicator_name_en,
         stage_code,
         unit,
-        cast(null as double) as value_scale,
-        cast(null as varchar) as aggregation,
+        1.0 as value_scale,
+        aggregation,
         cast(null as varchar) as base_indicator_id,
         cast(null as varchar) as direction,
-        cast(null as double) as upper_bound,
+        cast(max_value as double) as upper_bound,
         definition as numerator_definition,
         cast(null as varchar) as denominator_definition,
         computable_from_extracts as definition_source,
-        false as is_computed
+        false as is_computed,
+        'reported' as value_source
     from plan_indicators
 )
 

@@ -2,8 +2,15 @@
 -- recomputed from summed numerators and denominators at each level: an average of county
 -- rates would weight a small county like a large one. Year-on-year indicators (两个只增不减)
 -- compare a region's own value with its value a year earlier, at that region's level.
+-- Reported values (extract indicator_reports) are a region's own figure; a city or province
+-- without its own report takes the sum of its counties' reports for a count or an amount,
+-- complete only when every county reported, and never for a rate.
 with components as (
     select * from {{ ref('int_indicator_components') }}
+),
+
+reported as (
+    select * from {{ ref('int_reported_values') }}
 ),
 
 ancestors as (
@@ -16,6 +23,19 @@ regions as (
 
 indicators as (
     select * from {{ ref('dim_indicator') }}
+),
+
+-- How many current county-level units each region has, to flag a roll-up built from part of
+-- a region (e.g. 南阳市 when only 卧龙区 has delivered extracts).
+county_counts as (
+    select
+        a.ancestor_code as region_code,
+        count(*) as counties_in_region
+    from ancestors as a
+    inner join regions as r
+        on a.region_code = r.region_code
+    where r.region_level = 'county' and r.is_current
+    group by a.ancestor_code
 ),
 
 -- Components are keyed by current county codes (a county delivered under a retired code is
@@ -74,7 +94,8 @@ base_values as (
         case
             when i.aggregation = 'sum' then i.value_scale * r.numerator
             else i.value_scale * {{ safe_divide('r.numerator', 'r.denominator') }}
-        end as value
+        end as value,
+        'computed' as value_source
     from rolled_up as r
     inner join indicators as i
         on r.indicator_id = i.indicator_id
@@ -89,7 +110,8 @@ year_on_year as (
         cur.value - prev.value as numerator,
         prev.value as denominator,
         cur.reporting_counties,
-        i.value_scale * {{ safe_divide('cur.value - prev.value', 'prev.value') }} as value
+        i.value_scale * {{ safe_divide('cur.value - prev.value', 'prev.value') }} as value,
+        'computed' as value_source
     from base_values as cur
     inner join indicators as i
         on
@@ -102,23 +124,58 @@ year_on_year as (
             and cur.year - 1 = prev.year
 ),
 
+-- a region's own report covers the whole region
+own_reports as (
+    select
+        r.region_code,
+        r.year,
+        r.indicator_id,
+        r.value as numerator,
+        cast(null as double) as denominator,
+        coalesce(cc.counties_in_region, 1) as reporting_counties,
+        r.value,
+        'reported' as value_source
+    from reported as r
+    left join county_counts as cc
+        on r.region_code = cc.region_code
+),
+
+summed_reports as (
+    select
+        a.ancestor_code as region_code,
+        r.year,
+        r.indicator_id,
+        sum(r.value) as numerator,
+        cast(null as double) as denominator,
+        count(distinct r.region_code) as reporting_counties,
+        sum(r.value) as value,
+        'reported' as value_source
+    from reported as r
+    inner join regions as county
+        on r.region_code = county.region_code
+    inner join ancestors as a
+        on r.region_code = a.region_code
+    inner join indicators as i
+        on r.indicator_id = i.indicator_id
+    where county.region_level = 'county' and a.depth > 0 and i.aggregation = 'sum'
+    group by a.ancestor_code, r.year, r.indicator_id
+),
+
 all_values as (
     select * from base_values
     union all
     select * from year_on_year
-),
-
--- How many current county-level units each region has, to flag a roll-up built from part of
--- a region (e.g. 南阳市 when only 卧龙区 has delivered extracts).
-county_counts as (
-    select
-        a.ancestor_code as region_code,
-        count(*) as counties_in_region
-    from ancestors as a
-    inner join regions as r
-        on a.region_code = r.region_code
-    where r.region_level = 'county' and r.is_current
-    group by a.ancestor_code
+    union all
+    select * from own_reports
+    union all
+    select s.*
+    from summed_reports as s
+    left join own_reports as o
+        on
+            s.region_code = o.region_code
+            and s.year = o.year
+            and s.indicator_id = o.indicator_id
+    where o.region_code is null
 ),
 
 final as (
@@ -140,7 +197,8 @@ final as (
         -- transferred in outnumber the cohort's losses) is flagged, not passed off as a rate
         case
             when v.value > i.upper_bound then 'above_upper_bound'
-        end as value_flag
+        end as value_flag,
+        v.value_source
     from all_values as v
     inner join regions as reg
         on v.region_code = reg.region_code

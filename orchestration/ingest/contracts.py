@@ -83,7 +83,7 @@ def _seed_list(
     unique = {lbl for lbl in labels if labels.count(lbl) == 1}
     return CodeList(
         name=name,
-        source=" and ".join(f"seeds/{s}" for s in seeds),
+        source="` and `".join(f"seeds/{s}" for s in seeds),
         codes={r[code_col]: (r[label_col] if label_col else "") for r in rows},
         labels={r[label_col]: r[code_col] for r in rows if label_col and r[label_col] in unique},
     )
@@ -216,6 +216,13 @@ def code_lists() -> dict[str, CodeList]:
             },
         ),
         _seed_list("funding_item", "funding_items.csv", "item_code", "item_name_zh"),
+        # every indicator, so that a computed one can be told apart from an unknown one
+        _seed_list(
+            "indicator",
+            ("plan_indicators.csv", "indicators.csv"),
+            "indicator_id",
+            "indicator_name_zh",
+        ),
     ]
     return {c.name: c for c in lists}
 
@@ -265,6 +272,9 @@ class ExtractContract:
     row_rules: tuple[RowRule, ...] = ()
     # the school code must exist in the schools extract of the same year
     school_reference: bool = False
+    # rows may describe years other than the file's (a report filed in one year restates the
+    # figures of earlier years); the file's year then only identifies the delivery
+    rows_of_other_years: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -653,6 +663,66 @@ CONTRACTS: dict[str, ExtractContract] = {
                     "disabled population cannot exceed the population of the same age",
                 ),
             ),
+        ),
+        ExtractContract(
+            "indicator_reports",
+            "指标填报",
+            "Figures no microdata extract gives, reported by the responsible unit on the form "
+            "`eduwh template` writes: one row per region, year and indicator.",
+            "one row per region per year per indicator",
+            (
+                _year(),
+                _region_code(),
+                Column(
+                    "indicator_id",
+                    CODE,
+                    "指标代码",
+                    "The indicator (seeds/plan_indicators.csv), as the template names it.",
+                    aliases=("指标编码",),
+                    codes="indicator",
+                ),
+                Column(
+                    "value",
+                    DECIMAL,
+                    "填报值",
+                    "The figure, in the indicator's unit.",
+                    aliases=("数值", "填报数值"),
+                ),
+                Column(
+                    "unit",
+                    TEXT,
+                    "单位",
+                    "The indicator's unit, as the template gives it.",
+                    aliases=("计量单位",),
+                    max_length=50,
+                ),
+                Column(
+                    "reporting_unit",
+                    TEXT,
+                    "填报单位",
+                    "The organisation responsible for the figure (never a person's name).",
+                    aliases=("报送单位",),
+                    max_length=100,
+                ),
+                Column(
+                    "evidence",
+                    TEXT,
+                    "佐证材料",
+                    "Document number or note the figure rests on.",
+                    aliases=("依据", "文件文号", "佐证"),
+                    required=False,
+                    max_length=500,
+                ),
+                Column(
+                    "report_date",
+                    DATE,
+                    "填报日期",
+                    "The date the figure was reported.",
+                    aliases=("报送日期",),
+                ),
+            ),
+            natural_key=("year", "region_code", "indicator_id"),
+            rows_of_other_years=True,
         ),
     )
 }

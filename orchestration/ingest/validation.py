@@ -279,7 +279,7 @@ def _row_rules(
         if col.kind == TEXT:
             rules.append(_rule(name, "'too_long'", f"length({v}) > {col.max_length}"))
             rules.append(_rule(name, "'formula_injection'", f"regexp_matches({v}, '{FORMULA_RE}')"))
-    if file_year is not None:
+    if file_year is not None and not contract.rows_of_other_years:
         rules.append(_rule("year", "'year_mismatch'", f'"t_year" <> {int(file_year)}'))
     for rule in contract.row_rules:
         rules.append(_rule(rule.column, _lit(rule.reason), _typed(rule.condition)))

@@ -233,3 +233,36 @@ def test_a_coefficient_of_variation_target_above_county_level_is_not_enforced():
     assert enforcement(cv) is True
     assert "county standard" in enforcement(city)
     assert "prefecture" in enforcement(city)
+
+
+def test_a_target_on_a_reported_figure_awaits_its_report_and_is_then_judged():
+    """A target on a figure no extract gives (a reported indicator): without a report it is
+    no_data, "awaiting report", and covered as `awaiting report`; with the bureau's figure it is
+    met or missed like any other, and covered as `reported`."""
+    from expectations.catalogue import reported_indicators, value_source
+    from expectations.progress import coverage, coverage_frame
+
+    indicator = next(i for i, r in reported_indicators().items() if r["unit"] == "count")
+    target = dataclasses.replace(
+        GER,
+        target_id="test_reported_count",
+        indicator_id=indicator,
+        comparator=">=",
+        target_value=5.0,
+        unit="count",
+        plan_unit="count",
+        binding="expected",
+    )
+    assert value_source(target) == "reported"
+    awaiting = validate_targets(mart([]), [target])[0]
+    assert (awaiting.status, awaiting.failures[0][:16]) == ("no_data", "awaiting report:")
+    assert coverage(target, awaiting) == "awaiting report"
+    met, missed = (
+        validate_targets(mart([("410300", 2025, indicator, value, True)]), [target])[0]
+        for value in (6.0, 4.0)
+    )
+    assert (met.status, missed.status) == ("met", "missed")
+    assert coverage(target, met) == "reported"
+    frame = coverage_frame([target, GER], [met])
+    assert list(frame["coverage"]) == ["reported", "computed"]
+    assert list(frame["value_source"]) == ["reported", "computed"]
