@@ -1,0 +1,815 @@
+"""Candidate targets and baselines proposed from a plan document, for a person to review.
+
+What is proposed (every rule is about a kind of statement, not about one plan):
+
+- **Figures in sentences**: a number with a unit or a percentage (Arabic, full-width or Chinese
+  numerals, with 万/亿), or a range (2-3 所, 3—5 个). Its comparator comes from the words around
+  it (达到, 不低于, 以上, 超过, 保持在, 控制在, 不超过, 以内, 左右…); its year from the nearest
+  year before it in the sentence (到2025年, 2024年, 到 2022↵年), from 十四五末 / 初期 / 中期 /
+  未来3年, or else the plan's last year (every 每年 / 逐年 statement is due by then too).
+- **Statements without a number** that set one: 消除 / 清零 / 杜绝 / 零辍学 (= 0), 全覆盖 /
+  应入尽入 / 全员 (100 %), 只增不减 (non_decreasing), 逐年提高 / 逐步增长 (growth > 0 %), and a
+  task with a deadline in an annual plan (4月底前完成: done = 1).
+- **Table rows**: indicator tables with year columns (2020 | 2025 | 约束性) give a baseline or a
+  target per year column and the binding type of the row; project tables without year columns
+  (序号 | 项目 | 年份 | 占地面积(平方米) | 建筑面积(平方米)) give one figure per unit column, due
+  in the row's year (its 年份 cell or the end of its construction period). Tables are read
+  where they are: in a .docx as real tables (each candidate names its cell), in a .txt as the
+  one-cell-per-line layout a flattened table leaves (each candidate names its line), in a .pdf
+  as one row per line with the cells separated by spaces.
+- **Target or baseline**: a figure for a year before the plan's period is a baseline; so is one
+  in a section about the present (现状, 发展基础, 十三五…回顾, 取得成绩) that names no later
+  year, dated the year before the period when it names none.
+
+Every candidate names the fields it is unsure of (a defaulted year or comparator, an indicator
+matched only loosely, an inherited unit), which the review workbook marks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from orchestration.plans.documents import Document
+from orchestration.plans.figures import (
+    Figure,
+    comparator_near,
+    find_figures,
+    find_years,
+    normalise,
+    to_number,
+)
+from orchestration.plans.indicators import SEEDS_DIR, load_indicators, suggest_indicator
+from orchestration.plans.manifest import PlanManifest
+
+TARGET, BASELINE = "target", "baseline"
+BINDING, EXPECTED = "binding", "expected"
+COMPARATORS = (">=", ">", "<=", "<", "=", "between", "non_decreasing", "non_increasing")
+TREND_COMPARATORS = ("non_decreasing", "non_increasing")
+FIELDS_UNSURE = ("kind", "indicator_id", "year", "comparator", "value", "unit", "binding")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    candidate_id: str
+    kind: str  # target | baseline
+    quote: str  # verbatim in the line or cell
+    line: int | None  # 1-based line of the document (paragraph of a .docx)
+    value: float | None
+    value_high: float | None  # upper end of a range (comparator between)
+    unit: str
+    year: int | None
+    comparator: str | None  # one of COMPARATORS; None for a baseline
+    binding: str  # binding (约束性) | expected (预期性, and the default)
+    indicator_id: str | None
+    stage: str = ""
+    table: int | None = None  # a .docx table cell: table, row, column (1-based)
+    row: int | None = None
+    column: int | None = None
+    unsure: frozenset[str] = field(default_factory=frozenset)
+    reason: str = ""  # what made it a candidate, for the reviewer
+
+    @property
+    def place(self) -> str:
+        if self.table is not None:
+            return f"table {self.table} row {self.row} column {self.column}"
+        return f"line {self.line}"
+
+
+# --- sentences and sections -----------------------------------------------------------------
+
+_SENTENCE_END = "。；;！？!?"
+_CLAUSE_END = _SENTENCE_END + "，,"
+_HEADING = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十]+[章节部分篇]|[一二三四五六七八九十]+[、.．]|"
+    r"[（(][一二三四五六七八九十]+[)）]|附件\s*\d*\s*$|\d+[.、．]\s*[^\d\s])"
+)
+_BASELINE_HEADINGS = (
+    "现状",
+    "基本情况",
+    "发展基础",
+    "发展回顾",
+    "工作回顾",
+    "取得成绩",
+    "取得的成绩",
+    "主要成绩",
+    "主要成就",
+    "发展成就",
+    "发展环境",
+    "十三五",
+)
+_TARGET_HEADINGS = (
+    "目标",
+    "任务",
+    "要求",
+    "指导思想",
+    "原则",
+    "举措",
+    "措施",
+    "工程",
+    "要点",
+    "行动",
+    "保障",
+    "规划",
+    "重点",
+)
+_BASELINE_CUES = ("现有", "目前", "已有", "截至", "十三五", "累计")
+_BRACKETS = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]|【[^】]*】")
+
+
+def _is_heading(norm: str) -> bool:
+    text = norm.strip()
+    return bool(text) and len(text) <= 40 and bool(_HEADING.match(text))
+
+
+def _section_modes(norms: list[str]) -> list[str]:
+    """Per line, whether the section it is in reports the present (baseline) or sets targets."""
+    mode, modes = TARGET, []
+    for norm in norms:
+        if _is_heading(norm):
+            if any(w in norm for w in _BASELINE_HEADINGS) and "目标" not in norm:
+                mode = BASELINE
+            elif any(w in norm for w in _TARGET_HEADINGS):
+                mode = TARGET
+        modes.append(mode)
+    return modes
+
+
+# --- years ----------------------------------------------------------------------------------
+
+_RELATIVE_YEARS = (
+    (re.compile(r"[十][二三四五六七八九]五”?\s*(?:末|期末|时期末)"), "end"),
+    (re.compile(r"初期"), "start+1"),
+    (re.compile(r"中期"), "start+2"),
+    (re.compile(r"未来\s*(\d+|[一二三四五])\s*年"), "next"),
+    (re.compile(r"年底前|年内|年末|全年|今年|本年度|月底前|月底之前|月末"), "end"),
+)
+
+
+def _relative_year(text: str, plan: PlanManifest) -> int | None:
+    for pattern, rule in _RELATIVE_YEARS:
+        m = pattern.search(text)
+        if not m:
+            continue
+        if rule == "end":
+            return plan.period_end
+        if rule == "start+1":
+            return plan.period_start + 1
+        if rule == "start+2":
+            return plan.period_start + 2
+        n = to_number(m.group(1))
+        if n:
+            return plan.period_start + int(n) - 1
+    return None
+
+
+def _outside_brackets(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _BRACKETS.finditer(text)]
+
+
+def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+# --- the statements without a number --------------------------------------------------------
+
+_KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
+    # (pattern, comparator, value, unit, reason)
+    (re.compile(r"只增不减"), "non_decreasing", None, "", "只增不减"),
+    (re.compile(r"只减不增"), "non_increasing", None, "", "只减不增"),
+    (
+        re.compile(r"消除|清零|杜绝|零(?:辍学|失学|发生|感染|投诉|差错|失误|事故|伤亡)|“零"),
+        "=",
+        0.0,
+        "count",
+        "消除/清零/杜绝",
+    ),
+    (
+        re.compile(
+            r"全覆盖|全面覆盖|应[^\s，,。；]{1,2}尽[^\s，,。；]{1,2}|全员(?:培训|覆盖|参与)|"
+            r"全面达标|全部达标|全面普及|全部完成|同工同酬"
+        ),
+        ">=",
+        100.0,
+        "%",
+        "全覆盖/应…尽…",
+    ),
+    (
+        re.compile(r"逐年(?:提高|增长|增加|上升)|逐步(?:增长|提高)|稳步(?:增长|提高)|持续增长"),
+        ">",
+        0.0,
+        "%",
+        "逐年提高 (growth)",
+    ),
+)
+_DEADLINE = re.compile(
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:底|末|份|中旬|上旬|下旬)?(?:之)?前(?:完成)?|"
+    r"年底前|年内完成"
+)
+
+
+# --- the extractor --------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    plan: PlanManifest
+    seeds_dir: Path
+    out: list[Candidate] = field(default_factory=list)
+    last_unit: str = ""  # of the table row before, for a 其中 row that names none
+
+    def add(self, **fields) -> None:
+        self.out.append(Candidate(candidate_id="", **fields))
+
+
+def extract_candidates(
+    document: Document, plan: PlanManifest, seeds_dir: Path = SEEDS_DIR
+) -> list[Candidate]:
+    """Candidate targets and baselines of a plan document, in document order, numbered."""
+    ctx = _Context(plan, seeds_dir)
+    norms = [normalise(line) for line in document.lines]
+    table_lines = _flattened_tables(document.lines, norms, ctx)
+    _spaced_table_rows(document.lines, norms, table_lines, ctx)
+    _prose(document.lines, norms, table_lines, ctx)
+    for table in document.tables:
+        _docx_table(table, ctx)
+    return _finish(ctx.out)
+
+
+def _finish(candidates: list[Candidate]) -> list[Candidate]:
+    seen, out = set(), []
+    key_order = sorted(
+        candidates,
+        key=lambda c: (c.table or 0, c.row or 0, c.column or 0, c.line or 0),
+    )
+    for c in key_order:
+        key = (c.line, c.table, c.row, c.column, c.kind, c.value, c.value_high, c.year,
+               c.comparator, c.unit)  # fmt: skip
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(c)
+    return [replace(c, candidate_id=f"C{i:04d}") for i, c in enumerate(out, start=1)]
+
+
+def _indicator(ctx: _Context, text: str) -> tuple[str | None, bool]:
+    return suggest_indicator(text, ctx.seeds_dir)
+
+
+def _stage(ctx: _Context, indicator_id: str | None) -> str:
+    if not indicator_id:
+        return ""
+    ind = load_indicators(ctx.seeds_dir).get(indicator_id)
+    return ind.stage_code if ind else ""
+
+
+def _default_comparator(ctx: _Context, indicator_id: str | None) -> str:
+    ind = load_indicators(ctx.seeds_dir).get(indicator_id) if indicator_id else None
+    return "<=" if ind and ind.direction == "lower_is_better" else ">="
+
+
+def _kind_and_year(
+    ctx: _Context, year: int | None, mode: str, context: str
+) -> tuple[str, int, set[str]]:
+    """Target or baseline, its year, and which of the two were guessed."""
+    plan, unsure = ctx.plan, set()
+    if year is not None:
+        kind = BASELINE if year < plan.period_start else TARGET
+        return kind, year, unsure
+    if mode == BASELINE or any(cue in context for cue in _BASELINE_CUES):
+        unsure.update({"year"})
+        return BASELINE, plan.baseline_year, unsure
+    relative = _relative_year(context, plan)
+    if relative is not None:
+        return TARGET, relative, unsure
+    unsure.add("year")
+    return TARGET, plan.period_end, unsure
+
+
+# --- prose ----------------------------------------------------------------------------------
+
+_SPEC_WORDS = ("面积", "占地", "投资", "概算", "用地", "教学班", "轨", "共计", "规模为")
+
+
+def _prose(lines, norms, table_lines: dict[int, int | None], ctx: _Context) -> None:
+    modes = _section_modes(norms)
+    carry = ""  # the unfinished sentence of earlier wrapped lines
+    nonempty = [i for i, n in enumerate(norms) if n.strip()]
+    next_of = {a: b for a, b in zip(nonempty, nonempty[1:], strict=False)}
+    for i, norm in enumerate(norms):
+        if not norm.strip():
+            continue
+        if _is_heading(norm):
+            carry = ""
+        in_table = i in table_lines
+        row_year = table_lines.get(i)
+        if in_table and (len(norm.strip()) < 8 or _is_cell_number(norm)):
+            carry = ""
+            continue
+        stripped = norm.rstrip()
+        nxt = norms[next_of[i]].strip()[:8] if i in next_of else ""
+        joined = stripped + (nxt if stripped and stripped[-1] not in _SENTENCE_END else "")
+        _prose_line(lines[i], norm, joined, i + 1, carry, modes[i], row_year, in_table, ctx)
+        carry = "" if stripped[-1:] in _SENTENCE_END else (carry + stripped)[-60:]
+
+
+def _is_cell_number(norm: str) -> bool:
+    return bool(re.fullmatch(r"\s*[><≥≤]?\s*-?\d+(?:\.\d+)*\s*%?\s*", norm))
+
+
+def _clauses(norm: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for j, ch in enumerate(norm):
+        if ch in _CLAUSE_END:
+            spans.append((start, j))
+            start = j + 1
+    spans.append((start, len(norm)))
+    return [(a, b) for a, b in spans if norm[a:b].strip()]
+
+
+def _sentence_start(norm: str, pos: int) -> int:
+    cut = max(norm.rfind(ch, 0, pos) for ch in _SENTENCE_END)
+    return cut + 1
+
+
+def _quote(line: str, a: int, b: int) -> str:
+    return line[a:b].strip()
+
+
+def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx) -> None:
+    plan = ctx.plan
+    spans = _outside_brackets(joined)
+    figures = [
+        f for f in find_figures(joined) if f.start < len(norm) and not _in_spans(f.start, spans)
+    ]
+    years = [y for y in find_years(joined) if not _in_spans(y.start, spans)]
+    clauses = _clauses(norm)
+    prev: Figure | None = None
+    prev_comparator: str | None = None
+    for f in figures:
+        if not f.unit:
+            continue  # a bare number in a sentence is a code, a list number or a year
+        a, b = next(((a, b) for a, b in clauses if a <= f.start < b), (f.start, len(norm)))
+        s_start = _sentence_start(norm, f.start)
+        sentence_before = (carry if s_start == 0 else "") + norm[s_start : f.start]
+        after = joined[f.end : f.end + 4]
+        window_start = max(a, prev.end if prev and prev.end > a else a)
+        comparator = comparator_near(norm[window_start : f.start], after)
+        if comparator is None and prev is not None and prev.end > a:
+            between = norm[prev.end : f.start]
+            if re.fullmatch(r"[\s、和及与或/]*", between):
+                comparator = prev_comparator  # 分别不超过 45 人、50 人
+        if comparator is None and window_start == a:
+            comparator = comparator_near(sentence_before[-12:], after)
+        year = _year_before(years, f.start, s_start, sentence_before, carry, plan)
+        if year is None and row_year is not None:
+            year = row_year
+        context = sentence_before + norm[f.start : b]
+        kind, year, unsure = _kind_and_year(ctx, year, mode, context)
+        indicator_id, sure = _indicator(ctx, norm[a : f.start] or context)
+        if not sure:
+            unsure.add("indicator_id")
+        if kind == BASELINE:
+            comparator_out = None
+        elif f.value_high is not None:
+            comparator_out = "between"
+        elif comparator is not None:
+            comparator_out = comparator
+        else:
+            spec = in_table or any(w in norm[a:b] for w in _SPEC_WORDS)
+            comparator_out = "=" if spec else _default_comparator(ctx, indicator_id)
+            unsure.add("comparator")
+        unit = f.unit
+        if unit in ("万", "亿"):
+            unsure.add("unit")
+        ctx.add(
+            kind=kind,
+            quote=_quote(line, a, b),
+            line=number,
+            value=f.value,
+            value_high=f.value_high,
+            unit=unit,
+            year=year,
+            comparator=comparator_out,
+            binding=_binding_words(norm),
+            indicator_id=indicator_id,
+            stage=_stage(ctx, indicator_id),
+            unsure=frozenset(unsure),
+            reason="figure in a sentence" if not in_table else "figure in a table cell",
+        )
+        prev, prev_comparator = f, comparator
+    _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx)
+
+
+def _binding_words(norm: str) -> str:
+    return BINDING if "约束性" in norm else EXPECTED
+
+
+def _year_before(years, pos, s_start, sentence_before, carry, plan) -> int | None:
+    """The year a figure is due: the last year named before it in its sentence, else one
+    named later in the sentence, else a relative year (十四五末, 未来3年)."""
+    before = [y for y in years if s_start <= y.start < pos]
+    if before:
+        return before[-1].year
+    if s_start == 0 and carry:
+        carried = find_years(carry)
+        if carried:
+            return carried[-1].year
+    after = [y for y in years if y.start >= pos and y.start - pos < 30]
+    if after and not any(ch in _SENTENCE_END for ch in "".join(sentence_before[-1:])):
+        return after[0].year
+    return None
+
+
+def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) -> None:
+    plan = ctx.plan
+    for a, b in clauses:
+        clause = norm[a:b]
+        s_start = _sentence_start(norm, a)
+        sentence_before = (carry if s_start == 0 else "") + norm[s_start:a]
+        for pattern, comparator, value, unit, reason in _KEYWORD_RULES:
+            m = pattern.search(clause)
+            if not m:
+                continue
+            year = _year_before(years, a + m.start(), s_start, sentence_before, carry, plan)
+            if year is None and row_year is not None:
+                year = row_year
+            kind, year, unsure = _kind_and_year(ctx, year, mode, sentence_before + clause)
+            indicator_id, sure = _indicator(ctx, clause)
+            if not sure:
+                unsure.add("indicator_id")
+            ctx.add(
+                kind=kind,
+                quote=_quote(line, a, b),
+                line=number,
+                value=value,
+                value_high=None,
+                unit=unit,
+                year=year,
+                comparator=None if kind == BASELINE else comparator,
+                binding=EXPECTED,
+                indicator_id=indicator_id,
+                stage=_stage(ctx, indicator_id),
+                unsure=frozenset(unsure | {"value", "unit"} if value is not None else unsure),
+                reason=reason,
+            )
+        if plan.kind == "annual" and _DEADLINE.search(clause):
+            indicator_id, _ = _indicator(ctx, clause)
+            ctx.add(
+                kind=TARGET,
+                quote=_quote(line, a, b),
+                line=number,
+                value=1.0,
+                value_high=None,
+                unit="flag",
+                year=plan.period_end,
+                comparator="=",
+                binding=EXPECTED,
+                indicator_id=indicator_id,
+                stage=_stage(ctx, indicator_id),
+                unsure=frozenset({"indicator_id"}),
+                reason="task with a deadline (done = 1)",
+            )
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+_HEADER_WORDS = (
+    "序号",
+    "指标",
+    "分类",
+    "类型",
+    "属性",
+    "年份",
+    "变化",
+    "情况",
+    "项目",
+    "名称",
+    "位置",
+    "面积",
+    "投资",
+    "周期",
+    "阶段",
+    "规模",
+    "建设",
+    "内容",
+    "近期",
+    "中长期",
+    "单位",
+    "备注",
+    "目标值",
+    "现状",
+    "基期",
+    "十三五",
+    "十四五",
+    "平方米",
+    "亿元",
+    "万元",
+    "责任",
+)
+_START_WORDS = ("序号", "序", "分类", "指标", "主要指标", "项目", "项目名称")
+_YEAR_CELL = re.compile(r"\s*((?:19|20)\d{2})(?:\.(\d{1,2}))?\s*(?:年)?\s*")
+_NUM_CELL = re.compile(r"\s*([><≥≤])?\s*(-?\d+(?:\.\d+)?)\s*(%)?\s*")
+_BIND_CELL = re.compile(r"\s*(约束性|预期性)\s*")
+_UNIT_IN_LABEL = re.compile(r"[（(]\s*(万人|万元|亿元|平方米|亩|%|人|所|个|年|元|万人次|人次)")
+
+
+def _classify(text: str) -> str:
+    t = text.strip()
+    if _YEAR_CELL.fullmatch(t):
+        return "year"
+    if _NUM_CELL.fullmatch(t):
+        return "num"
+    if _BIND_CELL.fullmatch(t):
+        return "bind"
+    if t in ("-", "—", "–", "~", "至"):
+        return "dash"
+    return "text"
+
+
+def _label_unit(label: str) -> str:
+    m = _UNIT_IN_LABEL.search(label)
+    if not m:
+        return "%" if label.rstrip().endswith("%") else ""
+    word = m.group(1)
+    return {"平方米": "m²", "人": "persons", "所": "count", "个": "count", "年": "years",
+            "元": "yuan", "人次": "person-times"}.get(word, word)  # fmt: skip
+
+
+def _is_header_cell(text: str) -> bool:
+    t = text.strip()
+    if not t or len(t) > 20:
+        return False
+    if _YEAR_CELL.fullmatch(t):
+        return True
+    if t in ("序", "号") or (t[0] in "(（" and len(t) <= 8):
+        return True
+    return any(w in t for w in _HEADER_WORDS)
+
+
+@dataclass
+class _Cell:
+    text: str  # as in the document
+    norm: str
+    line: int | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+
+
+def _flattened_tables(lines, norms, ctx: _Context) -> dict[int, int | None]:
+    """Tables flattened one cell per line (blank lines between): their candidates, and the
+    0-based lines they span mapped to the year of the row each line is in (None outside a
+    row with a year), so that prose inside a cell is dated by its row."""
+    covered: dict[int, int | None] = {}
+    nonempty = [i for i, n in enumerate(norms) if n.strip()]
+    k = 0
+    while k < len(nonempty):
+        i = nonempty[k]
+        if norms[i].strip() not in _START_WORDS and not norms[i].strip().startswith("序号"):
+            k += 1
+            continue
+        header, k2 = [], k
+        while k2 < len(nonempty) and _is_header_cell(norms[nonempty[k2]]):
+            j = nonempty[k2]
+            header.append(_Cell(lines[j], norms[j].strip(), line=j + 1))
+            k2 += 1
+        years = [int(_YEAR_CELL.fullmatch(c.norm).group(1)) for c in header
+                 if _YEAR_CELL.fullmatch(c.norm)]  # fmt: skip
+        units = [u for c in header if (u := _label_unit(c.norm)) and not years]
+        if len(header) < 3 or (not years and not units):
+            k += 1
+            continue
+        cells, k3 = [], k2
+        while k3 < len(nonempty):
+            j = nonempty[k3]
+            text = norms[j].strip()
+            if len(text) > 40 or (_is_heading(text) and _classify(text) == "text"):
+                break
+            cells.append(_Cell(lines[j], text, line=j + 1))
+            k3 += 1
+        if not cells:
+            k += 1
+            continue
+        serial = any(c.norm.startswith("序") for c in header)
+        rows = _rows(cells, serial)
+        ctx.last_unit = ""
+        for row in rows:
+            row_year = _table_row(row, header, years, units, ctx)
+            for c in row:
+                covered[c.line - 1] = row_year
+        for c in header:
+            covered[c.line - 1] = None
+        k = k3
+    return covered
+
+
+def _rows(cells: list[_Cell], serial: bool) -> list[list[_Cell]]:
+    rows: list[list[_Cell]] = []
+    current: list[_Cell] = []
+    expected = 1
+    for n, c in enumerate(cells):
+        kind = _classify(c.norm)
+        nxt = _classify(cells[n + 1].norm) if n + 1 < len(cells) else ""
+        if serial and kind == "num" and re.fullmatch(r"0?\d{1,2}", c.norm):
+            if int(c.norm) == expected and nxt == "text":
+                if current:
+                    rows.append(current)
+                current, expected = [], expected + 1
+                continue  # the serial number itself is no figure
+        if (
+            not serial
+            and kind == "text"
+            and any(_classify(x.norm) in ("num", "bind") for x in current)
+        ):
+            rows.append(current)
+            current = []
+        current.append(c)
+    if current:
+        rows.append(current)
+    return rows
+
+
+def _table_row(row: list[_Cell], header, years, units, ctx: _Context) -> int | None:
+    """Candidates of one table row; returns the row's year (project tables)."""
+    kinds = [_classify(c.norm) for c in row]
+    labels = [c.norm for c, k in zip(row, kinds, strict=True) if k == "text" and len(c.norm) <= 25]
+    label = "".join(labels[:3])
+    nums = [c for c, k in zip(row, kinds, strict=True) if k == "num"]
+    binding = next(
+        (BINDING if "约束" in c.norm else EXPECTED for c, k in zip(row, kinds, strict=True)
+         if k == "bind"),
+        None,
+    )  # fmt: skip
+    row_years = [int(_YEAR_CELL.fullmatch(c.norm).group(1)) for c, k in zip(row, kinds,
+                 strict=True) if k == "year"]  # fmt: skip
+    row_year = max(row_years) if row_years else None
+    _emit_row(ctx, label, nums, years, units, row_year, binding)
+    return row_year
+
+
+def _emit_row(ctx, label, nums, years, units, row_year, binding):
+    if not nums:
+        return
+    unit_label = _label_unit(label)
+    inherited = False
+    if not unit_label and years and ctx.last_unit:
+        # 其中:普通小学 under 在校学生数(万人): a sub-row names no unit of its own
+        unit_label, inherited = ctx.last_unit, True
+    indicator_id, sure = _indicator(ctx, label) if label else (None, False)
+    if years:
+        # values fill the year columns from the right when a row leaves one empty (a new
+        # indicator has no baseline); values beyond the year columns (变化情况) are no figures
+        if len(nums) >= len(years):
+            pairs = list(zip(nums[: len(years)], years, strict=True))
+        else:
+            pairs = list(zip(nums, years[-len(nums) :], strict=True))
+        for cell, year in pairs:
+            _emit_cell(ctx, cell, year, unit_label, inherited, indicator_id, sure, binding,
+                       year_sure=len(nums) >= len(years), comparator_default=None)  # fmt: skip
+    else:
+        for n, cell in enumerate(nums):
+            unit = units[n] if n < len(units) else (units[-1] if units else "")
+            _emit_cell(ctx, cell, row_year, unit, False, indicator_id, sure, binding,
+                       year_sure=row_year is not None, comparator_default="=")  # fmt: skip
+    ctx.last_unit = unit_label
+
+
+def _emit_cell(ctx, cell, year, unit, inherited, indicator_id, sure, binding, year_sure,
+               comparator_default):  # fmt: skip
+    m = _NUM_CELL.fullmatch(cell.norm)
+    sign, value, pct = m.group(1), float(m.group(2)), m.group(3)
+    unit = unit or ("%" if pct else "")
+    plan = ctx.plan
+    unsure = set()
+    if year is None:
+        year, year_sure = plan.period_end, False
+    if not year_sure:
+        unsure.add("year")
+    if not sure:
+        unsure.add("indicator_id")
+    if inherited or not unit:
+        unsure.add("unit")
+    kind = BASELINE if year < plan.period_start else TARGET
+    comparator = {">": ">", "≥": ">=", "<": "<", "≤": "<="}.get(sign or "")
+    if kind == BASELINE:
+        comparator = None
+    elif comparator is None:
+        comparator = comparator_default or _default_comparator(ctx, indicator_id)
+        unsure.add("comparator")
+    ctx.add(
+        kind=kind,
+        quote=cell.text.strip(),
+        line=cell.line,
+        table=cell.table,
+        row=cell.row,
+        column=cell.column,
+        value=value,
+        value_high=None,
+        unit=unit,
+        year=year,
+        comparator=comparator,
+        binding=binding or EXPECTED,
+        indicator_id=indicator_id,
+        stage=_stage(ctx, indicator_id),
+        unsure=frozenset(unsure | (set() if binding else {"binding"})),
+        reason="table row",
+    )
+
+
+_SPACED_SPLIT = re.compile(r"\s+")
+
+
+def _spaced_table_rows(lines, norms, covered, ctx: _Context) -> None:
+    """Tables whose rows are one line each, cells separated by spaces (a PDF's text layer):
+    a header line with two or more year cells gives the columns of the rows below it, until a
+    line that is not a row."""
+    years: list[int] = []
+    for i, norm in enumerate(norms):
+        if i in covered:
+            continue
+        tokens = [t for t in _SPACED_SPLIT.split(norm.strip()) if t]
+        token_years = [int(t) for t in tokens if re.fullmatch(r"(?:19|20)\d{2}", t)]
+        if (
+            len(token_years) >= 2
+            and len(tokens) <= 8
+            and any(w in norm for w in ("指标", "项目", "序号"))
+        ):
+            years = token_years
+            covered[i] = None
+            continue
+        if not years:
+            continue
+        kinds = [_classify(t) for t in tokens]
+        if len(tokens) < 2 or "num" not in kinds or len(norm.strip()) > 60:
+            years = []
+            continue
+        if kinds[0] == "num" and len(kinds) > 1 and kinds[1] == "text":
+            tokens, kinds = tokens[1:], kinds[1:]  # the serial number
+        offset = 0
+        cells = []
+        for t in tokens:
+            pos = norm.index(t, offset)
+            offset = pos + len(t)
+            cells.append(_Cell(lines[i][pos : pos + len(t)], t, line=i + 1))
+        label = "".join(c.norm for c, k in zip(cells, kinds, strict=True) if k == "text")
+        nums = [c for c, k in zip(cells, kinds, strict=True) if k == "num"]
+        binding = next(
+            (BINDING if "约束" in t else EXPECTED for t, k in zip(tokens, kinds, strict=True)
+             if k == "bind"),
+            None,
+        )  # fmt: skip
+        _emit_row(ctx, label, nums, years, [], None, binding)
+        covered[i] = None
+
+
+def _docx_table(table, ctx: _Context) -> None:
+    """A real table: header rows (before the first row with a number) name the year or unit
+    of each column; every later row gives one candidate per number cell."""
+    header_rows, body = [], []
+    for row in table.rows:
+        if not body and not any(_classify(normalise(c.text)) == "num" for c in row):
+            header_rows.append(row)
+        else:
+            body.append(row)
+    col_year: dict[int, int] = {}
+    col_unit: dict[int, str] = {}
+    for row in header_rows:
+        for c in row:
+            t = normalise(c.text).strip()
+            if m := _YEAR_CELL.fullmatch(t):
+                col_year[c.column] = int(m.group(1))
+            elif u := _label_unit(t):
+                col_unit[c.column] = u
+    previous_unit = ""
+    for row in body:
+        cells = [
+            _Cell(c.text, normalise(c.text).strip(), table=c.table, row=c.row, column=c.column)
+            for c in row
+        ]
+        kinds = [_classify(c.norm) for c in cells]
+        label = "".join(c.norm for c, k in zip(cells, kinds, strict=True) if k == "text")
+        binding = next(
+            (BINDING if "约束" in c.norm else EXPECTED for c, k in zip(cells, kinds, strict=True)
+             if k == "bind"),
+            None,
+        )  # fmt: skip
+        row_years = [int(_YEAR_CELL.fullmatch(c.norm).group(1))
+                     for c, k in zip(cells, kinds, strict=True) if k == "year"]  # fmt: skip
+        row_year = max(row_years) if row_years else None
+        label_unit = _label_unit(label)
+        inherited = not label_unit and label.startswith("其中") and bool(previous_unit)
+        indicator_id, sure = _indicator(ctx, label) if label else (None, False)
+        for c, k in zip(cells, kinds, strict=True):
+            if k != "num" or (c.column == cells[0].column and re.fullmatch(r"\d{1,2}", c.norm)):
+                continue  # the serial number of the row
+            year = col_year.get(c.column, row_year)
+            unit = label_unit or col_unit.get(c.column, "") or (previous_unit if inherited else "")
+            _emit_cell(ctx, c, year, unit, inherited, indicator_id, sure, binding,
+                       year_sure=year is not None,
+                       comparator_default=None if c.column in col_year else "=")  # fmt: skip
+        previous_unit = label_unit or previous_unit
+
+
+__all__ = ["Candidate", "extract_candidates", "COMPARATORS", "TARGET", "BASELINE"]
