@@ -97,22 +97,10 @@ _BASELINE_HEADINGS = (
     "主要成就",
     "发展成就",
     "发展环境",
-    "十三五",
-)
-_TARGET_HEADINGS = (
-    "目标",
-    "任务",
-    "要求",
-    "指导思想",
-    "原则",
-    "举措",
-    "措施",
-    "工程",
-    "要点",
-    "行动",
-    "保障",
-    "规划",
-    "重点",
+    "十三五发展",
+    "十三五”发展",
+    "十三五”取得",
+    "十三五取得",
 )
 _BASELINE_CUES = ("现有", "目前", "已有", "截至", "十三五", "累计")
 _BRACKETS = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]|【[^】]*】")
@@ -123,15 +111,31 @@ def _is_heading(norm: str) -> bool:
     return bool(text) and len(text) <= 40 and bool(_HEADING.match(text))
 
 
+def _heading_level(norm: str) -> int:
+    """0 for 第一章, 1 for 一、, 2 for (一), 3 for 1. and the rest."""
+    text = norm.strip()
+    if re.match(r"第[一二三四五六七八九十]+[章节部分篇]", text):
+        return 0
+    if re.match(r"[一二三四五六七八九十]+[、.．]", text):
+        return 1
+    if re.match(r"[（(][一二三四五六七八九十]+[)）]", text):
+        return 2
+    return 3
+
+
 def _section_modes(norms: list[str]) -> list[str]:
-    """Per line, whether the section it is in reports the present (baseline) or sets targets."""
-    mode, modes = TARGET, []
+    """Per line, whether the section it is in reports the present (baseline) or sets targets.
+    A section about the present is one whose short heading names it (一、基本现状, 第一章 发展
+    基础, (一)“十三五”取得成绩); it lasts until a heading of the same or a higher level."""
+    mode, level, modes = TARGET, 9, []
     for norm in norms:
         if _is_heading(norm):
-            if any(w in norm for w in _BASELINE_HEADINGS) and "目标" not in norm:
-                mode = BASELINE
-            elif any(w in norm for w in _TARGET_HEADINGS):
-                mode = TARGET
+            here = _heading_level(norm)
+            title = re.sub(r"^\s*\S{1,6}?[、.．)）章]\s*", "", norm.strip())
+            if len(title) <= 14 and any(w in title for w in _BASELINE_HEADINGS):
+                mode, level = BASELINE, min(here, level) if mode == BASELINE else here
+            elif mode == BASELINE and here <= level:
+                mode, level = TARGET, 9
         modes.append(mode)
     return modes
 
@@ -176,10 +180,13 @@ def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
     # (pattern, comparator, value, unit, reason)
-    (re.compile(r"只增不减"), "non_decreasing", None, "", "只增不减"),
-    (re.compile(r"只减不增"), "non_increasing", None, "", "只减不增"),
+    (re.compile(r"只增不减|逐年(?:提高|增长|增加|上升)"), "non_decreasing", None, "", "只增不减"),
+    (re.compile(r"只减不增|逐年(?:下降|减少|降低)"), "non_increasing", None, "", "只减不增"),
     (
-        re.compile(r"消除|清零|杜绝|零(?:辍学|失学|发生|感染|投诉|差错|失误|事故|伤亡)|“零"),
+        re.compile(
+            r"消除|清零|杜绝|免除|严禁|禁止|不出现|不发生|"
+            r"零(?:辍学|失学|发生|感染|投诉|差错|失误|事故|伤亡)|“零"
+        ),
         "=",
         0.0,
         "count",
@@ -187,8 +194,9 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
     ),
     (
         re.compile(
-            r"全覆盖|全面覆盖|应[^\s，,。；]{1,2}尽[^\s，,。；]{1,2}|全员(?:培训|覆盖|参与)|"
-            r"全面达标|全部达标|全面普及|全部完成|同工同酬"
+            r"全覆盖|全面覆盖|覆盖(?:所有|全体|全部|各)|应[^\s，,。；]{1,2}尽[^\s，,。；]{1,2}|"
+            r"全员(?:培训|覆盖|参与|测评)|全面达标|全部达标|全面普及|全部完成|全面完成|全部开通|"
+            r"全面接入|同工同酬|所有[^，,。；]{1,12}(?:均|都|全部)"
         ),
         ">=",
         100.0,
@@ -196,16 +204,23 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
         "全覆盖/应…尽…",
     ),
     (
-        re.compile(r"逐年(?:提高|增长|增加|上升)|逐步(?:增长|提高)|稳步(?:增长|提高)|持续增长"),
+        re.compile(r"逐步(?:增长|提高)|稳步(?:增长|提高)|持续增长"),
         ">",
         0.0,
         "%",
-        "逐年提高 (growth)",
+        "逐步增长 (growth)",
     ),
+)
+# 每月 / 每季度 / 双月 without a count: so many times a year
+_FREQUENCIES: tuple[tuple[re.Pattern, float], ...] = (
+    (re.compile(r"每月|按月|一月一次|月度|每个月"), 12.0),
+    (re.compile(r"每季|按季|季度"), 4.0),
+    (re.compile(r"双月"), 6.0),
+    (re.compile(r"每半年|半年一次"), 2.0),
 )
 _DEADLINE = re.compile(
     r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:底|末|份|中旬|上旬|下旬)?(?:之)?前(?:完成)?|"
-    r"年底前|年内完成"
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月末|年底前|年内完成|年末|争创|申创"
 )
 
 
@@ -264,8 +279,8 @@ def _stage(ctx: _Context, indicator_id: str | None) -> str:
     return ind.stage_code if ind else ""
 
 
-def _default_comparator(ctx: _Context, indicator_id: str | None) -> str:
-    ind = load_indicators(ctx.seeds_dir).get(indicator_id) if indicator_id else None
+def _default_comparator(ctx: _Context, indicator_id: str | None, sure: bool = True) -> str:
+    ind = load_indicators(ctx.seeds_dir).get(indicator_id) if indicator_id and sure else None
     return "<=" if ind and ind.direction == "lower_is_better" else ">="
 
 
@@ -289,6 +304,8 @@ def _kind_and_year(
 
 # --- prose ----------------------------------------------------------------------------------
 
+# words after which a number without a unit is still a figure (差异系数小于 0.5)
+_BARE_AFTER = re.compile(r"(?:小于|低于|大于|高于|不超过|不低于|不高于|达到|控制在|[≤≥<>])\s*$")
 _SPEC_WORDS = ("面积", "占地", "投资", "概算", "用地", "教学班", "轨", "共计", "规模为")
 
 
@@ -348,8 +365,9 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
     prev: Figure | None = None
     prev_comparator: str | None = None
     for f in figures:
-        if not f.unit:
-            continue  # a bare number in a sentence is a code, a list number or a year
+        bare = not f.unit
+        if bare and not _BARE_AFTER.search(norm[max(0, f.start - 6) : f.start]):
+            continue  # a bare number in a sentence is a code or a list number, unless 小于 0.5
         a, b = next(((a, b) for a, b in clauses if a <= f.start < b), (f.start, len(norm)))
         s_start = _sentence_start(norm, f.start)
         sentence_before = (carry if s_start == 0 else "") + norm[s_start : f.start]
@@ -377,11 +395,13 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
         elif comparator is not None:
             comparator_out = comparator
         else:
-            spec = in_table or any(w in norm[a:b] for w in _SPEC_WORDS)
-            comparator_out = "=" if spec else _default_comparator(ctx, indicator_id)
+            # a project's size (面积, 投资, 教学班) is stated, not a floor; otherwise a plan's
+            # number is a minimum unless its indicator is one where lower is better
+            spec = any(w in norm[a:b] for w in _SPEC_WORDS) and not f.approximate
+            comparator_out = "=" if spec else _default_comparator(ctx, indicator_id, sure)
             unsure.add("comparator")
         unit = f.unit
-        if unit in ("万", "亿"):
+        if unit in ("万", "亿", ""):
             unsure.add("unit")
         ctx.add(
             kind=kind,
@@ -454,6 +474,28 @@ def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) ->
                 unsure=frozenset(unsure | {"value", "unit"} if value is not None else unsure),
                 reason=reason,
             )
+        for pattern, per_year in _FREQUENCIES:
+            if pattern.search(clause):
+                year = _year_before(years, a, s_start, sentence_before, carry, plan)
+                kind, year, unsure = _kind_and_year(ctx, year, mode, sentence_before + clause)
+                if kind == BASELINE:
+                    break
+                indicator_id, _ = _indicator(ctx, clause)
+                ctx.add(
+                    kind=TARGET,
+                    quote=_quote(line, a, b),
+                    line=number,
+                    value=per_year,
+                    value_high=None,
+                    unit="times/year",
+                    year=year,
+                    comparator=">=",
+                    binding=EXPECTED,
+                    indicator_id=indicator_id,
+                    stage=_stage(ctx, indicator_id),
+                    unsure=frozenset(unsure | {"indicator_id", "value"}),
+                    reason="how often (每月 = 12 a year)",
+                )
         if plan.kind == "annual" and _DEADLINE.search(clause):
             indicator_id, _ = _indicator(ctx, clause)
             ctx.add(
@@ -635,7 +677,7 @@ def _table_row(row: list[_Cell], header, years, units, ctx: _Context) -> int | N
     """Candidates of one table row; returns the row's year (project tables)."""
     kinds = [_classify(c.norm) for c in row]
     labels = [c.norm for c, k in zip(row, kinds, strict=True) if k == "text" and len(c.norm) <= 25]
-    label = "".join(labels[:3])
+    label = "".join(labels)
     nums = [c for c, k in zip(row, kinds, strict=True) if k == "num"]
     binding = next(
         (BINDING if "约束" in c.norm else EXPECTED for c, k in zip(row, kinds, strict=True)
@@ -696,7 +738,7 @@ def _emit_cell(ctx, cell, year, unit, inherited, indicator_id, sure, binding, ye
     if kind == BASELINE:
         comparator = None
     elif comparator is None:
-        comparator = comparator_default or _default_comparator(ctx, indicator_id)
+        comparator = comparator_default or _default_comparator(ctx, indicator_id, sure)
         unsure.add("comparator")
     ctx.add(
         kind=kind,

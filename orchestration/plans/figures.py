@@ -96,11 +96,15 @@ MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# 400余所, 1万余人次, 20余万人次: 余/多 (more than) sits between the number and its unit
 _FIGURE = re.compile(
     rf"(?P<num>{NUMBER}|[{_CN_DIGITS}]+)"
     rf"(?:\s*[-~—–至到]\s*(?P<high>{NUMBER}|[{_CN_DIGITS}]+))?"
-    rf"\s*(?P<mult>[万亿](?!一))?\s*(?P<unit>{_UNIT_RE})?"
+    rf"\s*(?P<more>[余多])?\s*(?P<mult>[万亿](?!一))?(?P<more2>[余多])?"
+    rf"\s*(?P<unit>{_UNIT_RE})?"
 )
+# a staffing or class ratio written 1:13.5 / 1∶19 (the figure is the second number)
+RATIO = re.compile(rf"(?<![\d.])1\s*[:：∶比]\s*(?P<num>{NUMBER})")
 _Y = r"(?:19|20)\d{2}"
 # a calendar year: 2025年, 2021-2025年 (both ends), 到2025 / 至 2025 without 年
 YEAR_RE = re.compile(
@@ -117,6 +121,7 @@ class Figure:
     unit: str  # catalogue unit name, '' when the number stands alone
     chinese: bool  # written in Chinese numerals
     text: str
+    approximate: bool = False  # 余 / 多: "more than" the number
 
 
 def to_number(text: str) -> float | None:
@@ -185,7 +190,17 @@ def find_figures(norm: str) -> list[Figure]:
         if mult:
             # 万 alone (its unit word wrapped onto the next line) stays a bare multiplier
             unit = _MULTIPLIED.get((mult, unit), mult + (unit_word or ""))
-        found.append(Figure(start, end, value, high, unit, chinese, norm[start:end]))
+        more = bool(m.group("more") or m.group("more2"))
+        if more and not (unit_word or mult):
+            continue  # 多 without a unit is a word (多元, 多样)
+        found.append(Figure(start, end, value, high, unit, chinese, norm[start:end], more))
+    for m in RATIO.finditer(norm):
+        value = to_number(m.group("num"))
+        if value is not None:
+            # the ratio replaces the two bare numbers it is made of
+            found = [f for f in found if not (m.start() <= f.start < m.end())]
+            found.append(Figure(m.start(), m.end(), value, None, "ratio", False, m.group(0)))
+    found.sort(key=lambda f: f.start)
     return found
 
 
