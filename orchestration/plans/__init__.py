@@ -8,3 +8,52 @@ catalogue. It imports only `orchestration.settings` and standard or third-party 
 nothing from ingest, serving, reporting or definitions — so the loader, dbt and the CLI can call
 it without it knowing them.
 """
+
+from orchestration.plans.documents import (
+    Cell,
+    Document,
+    DocumentRefused,
+    PlanRefused,
+    Table,
+    read_document,
+)
+from orchestration.plans.extract import Candidate, extract_candidates
+from orchestration.plans.manifest import (
+    ManifestRefused,
+    PlanManifest,
+    manifest_path,
+    parse_manifest,
+    read_manifest,
+)
+from orchestration.plans.review import (
+    AcceptedBaseline,
+    AcceptedTarget,
+    ReviewWorkbook,
+    ValidationResult,
+    read_review_workbook,
+    validate_reviewed,
+    write_review_workbook,
+)
+
+__all__ = [
+    "AcceptedBaseline",
+    "AcceptedTarget",
+    "Candidate",
+    "Cell",
+    "Document",
+    "DocumentRefused",
+    "ManifestRefused",
+    "PlanManifest",
+    "PlanRefused",
+    "ReviewWorkbook",
+    "Table",
+    "ValidationResult",
+    "extract_candidates",
+    "manifest_path",
+    "parse_manifest",
+    "read_document",
+    "read_manifest",
+    "read_review_workbook",
+    "validate_reviewed",
+    "write_review_workbook",
+]

@@ -108,7 +108,7 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
     # NUL bytes mean UTF-16 or a binary file renamed .txt: GB18030 would decode them to
     # nonsense rather than fail.
     if b"\x00" in data:
-        raise DocumentRefused(f"{name} is not text in UTF-8 or GB18030 (a binary file?).")
+        raise DocumentRefused(f"{name} is not text in UTF-8 or GB18030 (UTF-16 or a binary file?).")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -117,7 +117,7 @@ def _decode_text(data: bytes, name: str) -> tuple[str, str]:
         # the universal-newline translation open() applies, so lines match an editor's
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         return text, "utf-8" if encoding == "utf-8-sig" else encoding
-    raise DocumentRefused(f"{name} is neither UTF-8 nor GB18030 text.")
+    raise DocumentRefused(f"{name} is not text in UTF-8 or GB18030.")
 
 
 def _read_docx(path: Path, name: str) -> tuple[tuple[str, ...], tuple[Table, ...]]:

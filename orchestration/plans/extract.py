@@ -654,12 +654,12 @@ def _rows(cells: list[_Cell], serial: bool) -> list[list[_Cell]]:
     for n, c in enumerate(cells):
         kind = _classify(c.norm)
         nxt = _classify(cells[n + 1].norm) if n + 1 < len(cells) else ""
-        if serial and kind == "num" and re.fullmatch(r"0?\d{1,2}", c.norm):
-            if int(c.norm) == expected and nxt == "text":
-                if current:
-                    rows.append(current)
-                current, expected = [], expected + 1
-                continue  # the serial number itself is no figure
+        serial_cell = serial and kind == "num" and re.fullmatch(r"0?\d{1,2}", c.norm)
+        if serial_cell and int(c.norm) == expected and nxt == "text":
+            if current:
+                rows.append(current)
+            current, expected = [], expected + 1
+            continue  # the serial number itself is no figure
         if (
             not serial
             and kind == "text"

@@ -161,10 +161,8 @@ def find_figures(norm: str) -> list[Figure]:
             # word (一流, 十四五, 三年行动 are not figures)
             if not unit_word or before == "第" or unit_word in ("年", "期", "类", "种", "门"):
                 continue
-            if num in ("一", "两") and unit_word in ("批", "体", "校", "园", "轮", "次", "节"):
-                # 一批 (a batch), 一校一品 and 一次性 are words; 每年一次 is a figure
-                if unit_word != "次":
-                    continue
+            if num in ("一", "两") and unit_word in ("批", "体", "校", "园", "轮", "节"):
+                continue  # 一批 (a batch) and 一校一品 are words; 每年一次 is a figure
         else:
             if before in ("第", "〔", "[", "【") or before.isdigit() or before == ".":
                 continue
@@ -174,10 +172,8 @@ def find_figures(norm: str) -> list[Figure]:
                 value = to_number(num)
                 if value is not None and 1900 <= value <= 2100:
                     continue  # a calendar year, handled by find_years
-        if unit_word is None and mult is None and not chinese:
-            # "1+N", "2.0" and codes in quotes stay out unless the caller wants bare numbers
-            if after[:1] in ("+", "”", '"'):
-                continue
+        if unit_word is None and mult is None and not chinese and after[:1] in ("+", "”", '"'):
+            continue  # "1+N" and codes in quotes are names, not figures
         value = to_number(num)
         if value is None:
             continue
