@@ -181,10 +181,16 @@ def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
 _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
     # (pattern, comparator, value, unit, reason)
     (re.compile(r"只增不减|逐年(?:提高|增长|增加|上升)"), "non_decreasing", None, "", "只增不减"),
-    (re.compile(r"只减不增|逐年(?:下降|减少|降低)"), "non_increasing", None, "", "只减不增"),
+    (
+        re.compile(r"只减不增|逐年(?:下降|减少|降低)|化解|压减|巩固[^，,。；]{0,12}(?:成果|治理)"),
+        "non_increasing",
+        None,
+        "",
+        "只减不增 / 化解 / 巩固成果",
+    ),
     (
         re.compile(
-            r"消除|清零|杜绝|免除|严禁|禁止|不出现|不发生|"
+            r"消除|清零|杜绝|免除|严禁|禁止|不出现|不发生|补齐|补足|彻底解决|"
             r"零(?:辍学|失学|发生|感染|投诉|差错|失误|事故|伤亡)|“零"
         ),
         "=",
@@ -196,7 +202,8 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
         re.compile(
             r"全覆盖|全面覆盖|覆盖(?:所有|全体|全部|各)|应[^\s，,。；]{1,2}尽[^\s，,。；]{1,2}|"
             r"全员(?:培训|覆盖|参与|测评)|全面达标|全部达标|全面普及|全部完成|全面完成|全部开通|"
-            r"全面接入|同工同酬|所有[^，,。；]{1,12}(?:均|都|全部)"
+            r"全面接入|同工同酬|所有[^，,。；]{1,12}(?:均|都|全部)|开齐|开足|配齐|全面实施|"
+            r"全面推行|全员"
         ),
         ">=",
         100.0,
@@ -222,6 +229,37 @@ _DEADLINE = re.compile(
     r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:底|末|份|中旬|上旬|下旬)?(?:之)?前(?:完成)?|"
     r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月末|年底前|年内完成|年末|争创|申创"
 )
+
+
+# A task clause that lists named things (建成A、B和C): the count of things is its figure.
+_TASK_VERB = re.compile(
+    r"建成|新建|续建|改扩建|扩建|迁建|启动|完成|推进|推动|举办|承办|组建|成立|开展|打造|培育|"
+    r"创建|争创|申创|实施|制定|修订|完善|建设|建立|办好|组织|落实|发挥|以"
+)
+_TASK_START = re.compile(
+    r"(?:\d{4}年|年内|进一步|全力|持续|认真|扎实|积极|加快|全面)?\s*"
+    r"(?:做好|建设|组建|成立|开展|完成|编制|制定|修订|出台|召开|举办|建立|启动|创建|申报|组织|"
+    r"争创|创成|通过)"
+)
+_ITEM_SPLIT = re.compile(r"、|和|及|与|以及")
+
+
+def _enumerated(clause: str) -> int:
+    """How many named items a task clause lists (0 when it lists none)."""
+    if "、" not in clause or not _TASK_VERB.search(clause):
+        return 0
+    m = _TASK_VERB.search(clause)
+    body = clause[m.end() :]
+    # the list ends at 等 (and the like) when the plan says so
+    body = body.split("等")[0]
+    parts = [p for p in _ITEM_SPLIT.split(body) if p.strip()]
+    if len(parts) < 2 or any(len(p) > 30 for p in parts):
+        return 0
+    return len(parts)
+
+
+def _has_figure(clause: str) -> bool:
+    return any(f.unit for f in find_figures(clause))
 
 
 # --- the extractor --------------------------------------------------------------------------
@@ -380,7 +418,7 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
                 comparator = prev_comparator  # 分别不超过 45 人、50 人
         if comparator is None and window_start == a:
             comparator = comparator_near(sentence_before[-12:], after)
-        year = _year_before(years, f.start, s_start, sentence_before, carry, plan)
+        year = _year_before(joined, years, f.start, s_start, carry)
         if year is None and row_year is not None:
             year = row_year
         context = sentence_before + norm[f.start : b]
@@ -399,6 +437,8 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
             # number is a minimum unless its indicator is one where lower is better
             spec = any(w in norm[a:b] for w in _SPEC_WORDS) and not f.approximate
             comparator_out = "=" if spec else _default_comparator(ctx, indicator_id, sure)
+            if f.unit == "ratio":
+                comparator_out = "<="  # 师生比 1:19: at most 19 pupils to one teacher
             unsure.add("comparator")
         unit = f.unit
         if unit in ("万", "亿", ""):
@@ -426,9 +466,10 @@ def _binding_words(norm: str) -> str:
     return BINDING if "约束性" in norm else EXPECTED
 
 
-def _year_before(years, pos, s_start, sentence_before, carry, plan) -> int | None:
-    """The year a figure is due: the last year named before it in its sentence, else one
-    named later in the sentence, else a relative year (十四五末, 未来3年)."""
+def _year_before(norm, years, pos, s_start, carry) -> int | None:
+    """The year a figure is due: the last year named before it in its sentence (or in the
+    wrapped lines before, when its sentence began there), else one named just after it in the
+    same sentence."""
     before = [y for y in years if s_start <= y.start < pos]
     if before:
         return before[-1].year
@@ -436,14 +477,15 @@ def _year_before(years, pos, s_start, sentence_before, carry, plan) -> int | Non
         carried = find_years(carry)
         if carried:
             return carried[-1].year
-    after = [y for y in years if y.start >= pos and y.start - pos < 30]
-    if after and not any(ch in _SENTENCE_END for ch in "".join(sentence_before[-1:])):
+    after = [y for y in years if pos <= y.start < pos + 30]
+    if after and not any(ch in _SENTENCE_END for ch in norm[pos : after[0].start]):
         return after[0].year
     return None
 
 
 def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) -> None:
     plan = ctx.plan
+    flagged = False
     for a, b in clauses:
         clause = norm[a:b]
         s_start = _sentence_start(norm, a)
@@ -452,7 +494,7 @@ def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) ->
             m = pattern.search(clause)
             if not m:
                 continue
-            year = _year_before(years, a + m.start(), s_start, sentence_before, carry, plan)
+            year = _year_before(norm, years, a + m.start(), s_start, carry)
             if year is None and row_year is not None:
                 year = row_year
             kind, year, unsure = _kind_and_year(ctx, year, mode, sentence_before + clause)
@@ -476,7 +518,7 @@ def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) ->
             )
         for pattern, per_year in _FREQUENCIES:
             if pattern.search(clause):
-                year = _year_before(years, a, s_start, sentence_before, carry, plan)
+                year = _year_before(norm, years, a, s_start, carry)
                 kind, year, unsure = _kind_and_year(ctx, year, mode, sentence_before + clause)
                 if kind == BASELINE:
                     break
@@ -496,6 +538,45 @@ def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) ->
                     unsure=frozenset(unsure | {"indicator_id", "value"}),
                     reason="how often (每月 = 12 a year)",
                 )
+        items = _enumerated(clause)
+        if items >= 2 and not _has_figure(clause):
+            year = _year_before(norm, years, a, s_start, carry)
+            kind, year, unsure = _kind_and_year(ctx, year, mode, sentence_before + clause)
+            indicator_id, _ = _indicator(ctx, clause)
+            ctx.add(
+                kind=kind,
+                quote=_quote(line, a, b),
+                line=number,
+                value=float(items),
+                value_high=None,
+                unit="count",
+                year=year,
+                comparator=None if kind == BASELINE else ">=",
+                binding=EXPECTED,
+                indicator_id=indicator_id,
+                stage=_stage(ctx, indicator_id),
+                unsure=frozenset(unsure | {"indicator_id", "value"}),
+                reason="named items listed (count)",
+            )
+        if plan.kind == "annual" and not flagged and _TASK_START.match(clause.strip()):
+            # a work plan's task is a target of its year: done (1) or not
+            flagged = True
+            indicator_id, _ = _indicator(ctx, clause)
+            ctx.add(
+                kind=TARGET,
+                quote=_quote(line, a, b),
+                line=number,
+                value=1.0,
+                value_high=None,
+                unit="flag",
+                year=plan.period_end,
+                comparator="=",
+                binding=EXPECTED,
+                indicator_id=indicator_id,
+                stage=_stage(ctx, indicator_id),
+                unsure=frozenset({"indicator_id"}),
+                reason="a work plan's task (done = 1)",
+            )
         if plan.kind == "annual" and _DEADLINE.search(clause):
             indicator_id, _ = _indicator(ctx, clause)
             ctx.add(

@@ -78,6 +78,7 @@ UNIT_WORDS: tuple[tuple[str, str], ...] = (
     ("天", "days"),
     ("周", "weeks"),
     ("倍", "times"),
+    ("大", "count"),  # 六大行动, 5大项目: so many named lines of work
     ("岁", "years of age"),
     ("年", "years"),
     ("米", "m"),
