@@ -344,6 +344,8 @@ def _kind_and_year(
 
 # words after which a number without a unit is still a figure (差异系数小于 0.5)
 _BARE_AFTER = re.compile(r"(?:小于|低于|大于|高于|不超过|不低于|不高于|达到|控制在|[≤≥<>])\s*$")
+# a clause that makes use of what exists (发挥, 用好, 依托, 巩固…成果) reports the present
+_PRESENT = re.compile(r"(?:充分)?(?:发挥|用好|依托|利用|巩固)|在\s*\d")
 _SPEC_WORDS = ("面积", "占地", "投资", "概算", "用地", "教学班", "轨", "共计", "规模为")
 
 
@@ -419,10 +421,18 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
         if comparator is None and window_start == a:
             comparator = comparator_near(sentence_before[-12:], after)
         year = _year_before(joined, years, f.start, s_start, carry)
-        if year is None and row_year is not None:
+        from_row = year is None and row_year is not None
+        if from_row:
             year = row_year
         context = sentence_before + norm[f.start : b]
         kind, year, unsure = _kind_and_year(ctx, year, mode, context)
+        if from_row:
+            kind = TARGET  # a project row's year is when it is due (see _emit_cell)
+        present = plan.kind == "annual" and _PRESENT.match(norm[a:b].strip())
+        if kind == TARGET and present and year == plan.period_end:
+            # 发挥 8 所实验校的作用: what the region has, named while setting the year's work
+            kind, year = BASELINE, plan.baseline_year
+            unsure.update({"kind", "year"})
         indicator_id, sure = _indicator(ctx, norm[a : f.start] or context)
         if not sure:
             unsure.add("indicator_id")
@@ -443,6 +453,13 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
         unit = f.unit
         if unit in ("万", "亿", ""):
             unsure.add("unit")
+        if (
+            kind == TARGET
+            and unit == "persons"
+            and norm[max(0, f.start - 2) : f.start].strip() == "前"
+        ):
+            unit, comparator_out = "rank", "<="  # 进入全州前 3 位: a rank of 3 or better
+            unsure.discard("comparator")
         ctx.add(
             kind=kind,
             quote=_quote(line, a, b),
@@ -814,7 +831,9 @@ def _emit_cell(ctx, cell, year, unit, inherited, indicator_id, sure, binding, ye
         unsure.add("indicator_id")
     if inherited or not unit:
         unsure.add("unit")
-    kind = BASELINE if year < plan.period_start else TARGET
+    # a year column before the period holds baselines; a project row's year is when the
+    # project is due, a target even when it falls before the period (the plan still lists it)
+    kind = BASELINE if year < plan.period_start and comparator_default != "=" else TARGET
     comparator = {">": ">", "≥": ">=", "<": "<", "≤": "<="}.get(sign or "")
     if kind == BASELINE:
         comparator = None

@@ -225,6 +225,10 @@ def find_years(norm: str) -> list[YearMention]:
 
 # Comparator words, most specific first, as (pattern, comparator). Read before a figure...
 PRE_COMPARATORS: tuple[tuple[str, str], ...] = (
+    ("不得少于", ">="),
+    ("不得低于", ">="),
+    ("不得超过", "<="),
+    ("不得高于", "<="),
     ("不低于", ">="),
     ("不少于", ">="),
     ("不小于", ">="),
