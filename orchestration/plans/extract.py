@@ -211,6 +211,27 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
         "全覆盖/应…尽…",
     ),
     (
+        # a region passing a national or provincial assessment (优质均衡, 普及普惠), and every
+        # school or county doing something (各校按规定开设, 每个乡镇至少创建1所)
+        re.compile(
+            r"(?:通过|申报|迎接)[^，,。；]{0,30}(?:评估|验收|认定)|"
+            r"(?:普及普惠|优质均衡)[^，,。；]{0,12}[县区市][^，,。；]{0,4}创建|"
+            r"^(?:各|每个|每所)[^，,。；]{0,12}?(?:均|都)?(?:成立|开设|建立|配备|设立|建成|创建)|"
+            r"一[校园人生班]一(?:品|案|策|专班|措施|特色|章程)"
+        ),
+        ">=",
+        100.0,
+        "%",
+        "通过评估 / 各校 / 一校一…",
+    ),
+    (
+        re.compile(r"一[校园]一(?:品|特色)|一[校园]多品"),
+        ">=",
+        1.0,
+        "count per school",
+        "一校一品",
+    ),
+    (
         re.compile(r"逐步(?:增长|提高)|稳步(?:增长|提高)|持续增长"),
         ">",
         0.0,
@@ -220,7 +241,7 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
 )
 # 每月 / 每季度 / 双月 without a count: so many times a year
 _FREQUENCIES: tuple[tuple[re.Pattern, float], ...] = (
-    (re.compile(r"每月|按月|一月一次|月度|每个月"), 12.0),
+    (re.compile(r"每月|按月|一月一|月度|每个月|月报"), 12.0),
     (re.compile(r"每季|按季|季度"), 4.0),
     (re.compile(r"双月"), 6.0),
     (re.compile(r"每半年|半年一次"), 2.0),
@@ -245,14 +266,23 @@ _ITEM_SPLIT = re.compile(r"、|和|及|与|以及")
 
 
 def _enumerated(clause: str) -> int:
-    """How many named items a task clause lists (0 when it lists none)."""
-    if "、" not in clause or not _TASK_VERB.search(clause):
+    """How many named items a task clause lists (0 when it lists none): names separated by
+    、 (and a 和 / 及 before the last), or quoted names side by side (“A”“B”, 《A》《B》)."""
+    if not _TASK_VERB.search(clause):
         return 0
-    m = _TASK_VERB.search(clause)
-    body = clause[m.end() :]
+    quoted = max((len(re.findall(r"[“《][^”》]{1,20}[”》]", m.group(0)))
+                  for m in re.finditer(r"(?:[“《][^”》]{1,20}[”》]){2,}", clause)), default=0)  # fmt: skip
+    if quoted >= 2:
+        return quoted
+    if "、" not in clause:
+        return 0
     # the list ends at 等 (and the like) when the plan says so
-    body = body.split("等")[0]
-    parts = [p for p in _ITEM_SPLIT.split(body) if p.strip()]
+    body = clause.split("等")[0]
+    if "、" not in body:
+        return 0
+    first = body.index("、")
+    start = max(body.rfind(ch, 0, first) for ch in "，,:：；") + 1
+    parts = [p for p in _ITEM_SPLIT.split(body[start:]) if p.strip()]
     if len(parts) < 2 or any(len(p) > 30 for p in parts):
         return 0
     return len(parts)
@@ -346,6 +376,8 @@ def _kind_and_year(
 _BARE_AFTER = re.compile(r"(?:小于|低于|大于|高于|不超过|不低于|不高于|达到|控制在|[≤≥<>])\s*$")
 # a clause that makes use of what exists (发挥, 用好, 依托, 巩固…成果) reports the present
 _PRESENT = re.compile(r"(?:充分)?(?:发挥|用好|依托|利用|巩固)|在\s*\d")
+_ONCE = ("一次", "一轮")
+_GROWTH_VERB = re.compile(r"增加|新增|建设|新建")
 _SPEC_WORDS = ("面积", "占地", "投资", "概算", "用地", "教学班", "轨", "共计", "规模为")
 
 
@@ -442,10 +474,16 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
             comparator_out = "between"
         elif comparator is not None:
             comparator_out = comparator
+        elif f.unit == "years" and (
+            norm[max(0, f.start - 1) : f.start] == "每" or joined[f.end : f.end + 2] in _ONCE
+        ):
+            comparator_out = "<="  # 每2年调整一次, 三年一次: at least that often
         else:
-            # a project's size (面积, 投资, 教学班) is stated, not a floor; otherwise a plan's
-            # number is a minimum unless its indicator is one where lower is better
+            # a project's size (面积, 投资, 教学班, and anything a project table's row states
+            # without 新增 / 建设) is stated, not a floor; otherwise a plan's number is a
+            # minimum unless its indicator is one where lower is better
             spec = any(w in norm[a:b] for w in _SPEC_WORDS) and not f.approximate
+            spec = spec or (in_table and not _GROWTH_VERB.search(norm[a : f.start]))
             comparator_out = "=" if spec else _default_comparator(ctx, indicator_id, sure)
             if f.unit == "ratio":
                 comparator_out = "<="  # 师生比 1:19: at most 19 pupils to one teacher

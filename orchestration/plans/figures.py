@@ -79,6 +79,7 @@ UNIT_WORDS: tuple[tuple[str, str], ...] = (
     ("周", "weeks"),
     ("倍", "times"),
     ("大", "count"),  # 六大行动, 5大项目: so many named lines of work
+    ("学科", "count"),
     ("岁", "years of age"),
     ("年", "years"),
     ("米", "m"),
@@ -160,8 +161,11 @@ def find_figures(norm: str) -> list[Figure]:
         if chinese:
             # a Chinese numeral counts only with a unit word, never as an ordinal or inside a
             # word (一流, 十四五, 三年行动 are not figures)
-            if not unit_word or before == "第" or unit_word in ("年", "期", "类", "种", "门"):
+            every = unit_word == "年" and norm[end : end + 2] in ("一次", "一轮")
+            if not unit_word or before == "第" or unit_word in ("期", "类", "种", "门"):
                 continue
+            if unit_word == "年" and not every:
+                continue  # 三年行动 names a plan; 三年一次 is an interval
             if num in ("一", "两") and unit_word in ("批", "体", "校", "园", "轮", "节"):
                 continue  # 一批 (a batch) and 一校一品 are words; 每年一次 is a figure
         else:
