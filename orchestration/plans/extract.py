@@ -27,6 +27,7 @@ matched only loosely, an inherited unit), which the review workbook marks.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -102,7 +103,8 @@ _BASELINE_HEADINGS = (
     "十三五”取得",
     "十三五取得",
 )
-_BASELINE_CUES = ("现有", "目前", "已有", "截至", "十三五", "累计")
+# words that put a figure in the present (项目前期 is no 目前: hence a pattern)
+_BASELINE_CUES = re.compile(r"现有|(?<!项)目前|已有|截至|十三五")
 _BRACKETS = re.compile(r"《[^》]*》|〔[^〕]*〕|\[[^\]]*\]|【[^】]*】")
 
 
@@ -270,8 +272,8 @@ def _enumerated(clause: str) -> int:
     、 (and a 和 / 及 before the last), or quoted names side by side (“A”“B”, 《A》《B》)."""
     if not _TASK_VERB.search(clause):
         return 0
-    quoted = max((len(re.findall(r"[“《][^”》]{1,20}[”》]", m.group(0)))
-                  for m in re.finditer(r"(?:[“《][^”》]{1,20}[”》]){2,}", clause)), default=0)  # fmt: skip
+    runs = re.finditer(r"(?:[“《][^”》]{1,20}[”》]){2,}", clause)
+    quoted = max((len(re.findall(r"[“《][^”》]{1,20}[”》]", m.group(0))) for m in runs), default=0)
     if quoted >= 2:
         return quoted
     if "、" not in clause:
@@ -290,6 +292,29 @@ def _enumerated(clause: str) -> int:
 
 def _has_figure(clause: str) -> bool:
     return any(f.unit for f in find_figures(clause))
+
+
+# A plan that names the national 优质均衡 standard for measures it lists (生均教学仪器设备值、
+# 网络多媒体教室达到优质均衡评估标准) sets those measures' thresholds, which the warehouse keeps
+# in seeds/balance_standards.csv: one candidate per measure and stage.
+_STANDARD = re.compile(r"优质均衡[^，,。；]{0,6}(?:评估)?标准")
+_MEASURE_WORDS = {
+    "equipment_value_per_pupil": ("仪器设备",),
+    "multimedia_classrooms_per_100": ("多媒体教室",),
+    "floor_area_per_pupil": ("教学及辅助用房",),
+    "sports_ground_per_pupil": ("运动场馆", "运动场地"),
+    "backbone_teachers_per_100": ("骨干教师",),
+    "qualified_teachers_per_100": ("规定学历",),
+    "pe_arts_teachers_per_100": ("体育、艺术", "体育艺术"),
+}
+
+
+def _balance_standards(seeds_dir: Path) -> list[dict[str, str]]:
+    path = seeds_dir / "balance_standards.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 # --- the extractor --------------------------------------------------------------------------
@@ -360,7 +385,7 @@ def _kind_and_year(
     if year is not None:
         kind = BASELINE if year < plan.period_start else TARGET
         return kind, year, unsure
-    if mode == BASELINE or any(cue in context for cue in _BASELINE_CUES):
+    if mode == BASELINE or _BASELINE_CUES.search(context):
         unsure.update({"year"})
         return BASELINE, plan.baseline_year, unsure
     relative = _relative_year(context, plan)
@@ -375,7 +400,7 @@ def _kind_and_year(
 # words after which a number without a unit is still a figure (差异系数小于 0.5)
 _BARE_AFTER = re.compile(r"(?:小于|低于|大于|高于|不超过|不低于|不高于|达到|控制在|[≤≥<>])\s*$")
 # a clause that makes use of what exists (发挥, 用好, 依托, 巩固…成果) reports the present
-_PRESENT = re.compile(r"(?:充分)?(?:发挥|用好|依托|利用|巩固)|在\s*\d")
+_PRESENT = re.compile(r"(?:充分)?(?:发挥|依托)|巩固[^，,。；]*成果|在\s*\d")
 _ONCE = ("一次", "一轮")
 _GROWTH_VERB = re.compile(r"增加|新增|建设|新建")
 _SPEC_WORDS = ("面积", "占地", "投资", "概算", "用地", "教学班", "轨", "共计", "规模为")
@@ -474,6 +499,10 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
             comparator_out = "between"
         elif comparator is not None:
             comparator_out = comparator
+        elif norm[max(0, f.start - 3) : f.start].strip().endswith("达标"):
+            comparator_out = "="  # 3 项达标 97 所: how many schools stand where, a stated count
+        elif f.unit == "minutes" and "圈" in joined[f.end : f.end + 6]:
+            comparator_out = "<="  # 15分钟健身圈: within 15 minutes
         elif f.unit == "years" and (
             norm[max(0, f.start - 1) : f.start] == "每" or joined[f.end : f.end + 2] in _ONCE
         ):
@@ -515,6 +544,36 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
         )
         prev, prev_comparator = f, comparator
     _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx)
+
+
+def _named_standard(line, norm, number, a, b, clause, mode, years, carry, ctx) -> None:
+    sentence_end = min((norm.find(ch, b) for ch in _SENTENCE_END if norm.find(ch, b) >= 0),
+                       default=len(norm))  # fmt: skip
+    if not _STANDARD.search(norm[a:sentence_end]):
+        return
+    year = _year_before(norm, years, a, _sentence_start(norm, a), carry)
+    kind, year, unsure = _kind_and_year(ctx, year, mode, clause)
+    if kind != TARGET:
+        return
+    for row in _balance_standards(ctx.seeds_dir):
+        words = _MEASURE_WORDS.get(row["measure_id"], ())
+        if not any(w in clause for w in words):
+            continue
+        ctx.add(
+            kind=TARGET,
+            quote=_quote(line, a, b),
+            line=number,
+            value=float(row["threshold"]),
+            value_high=None,
+            unit=row["unit"],
+            year=year,
+            comparator=">=",
+            binding=EXPECTED,
+            indicator_id=row["measure_id"],
+            stage=row["stage_code"],
+            unsure=frozenset(unsure | {"value"}),
+            reason="优质均衡 standard named (threshold from seeds/balance_standards.csv)",
+        )
 
 
 def _binding_words(norm: str) -> str:
@@ -593,6 +652,8 @@ def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) ->
                     unsure=frozenset(unsure | {"indicator_id", "value"}),
                     reason="how often (每月 = 12 a year)",
                 )
+        if _STANDARD.search(norm[s_start:]) and b <= len(norm):
+            _named_standard(line, norm, number, a, b, clause, mode, years, carry, ctx)
         items = _enumerated(clause)
         if items >= 2 and not _has_figure(clause):
             year = _year_before(norm, years, a, s_start, carry)

@@ -292,6 +292,7 @@ def comparator_near(before: str, after: str) -> str | None:
     for word, comparator in POST_COMPARATORS:
         if tail.startswith(word):
             return comparator
+    before = before.replace("达标", "  ")  # 3 项达标 97 所: 达标 (meets the standard) is no 达
     best: tuple[int, int] | None = None
     found = None
     for word, comparator in PRE_COMPARATORS:

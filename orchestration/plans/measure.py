@@ -162,7 +162,8 @@ def load_key(seeds_dir: Path = SEEDS_DIR) -> tuple[list[KeyRow], int]:
 
 def _canonical(kind: str, comparator: str | None, value: float | None, unit: str):
     """Comparators that allow the same values at the end of a scale read as one: a share at
-    most 100 %, a count at least 0, a done-flag at most 1 (= 1 done is >= 1 done)."""
+    most 100 %, a count at least 0, a done-flag at most 1 (= 1 done is >= 1 done), 24 hours a
+    day."""
     if kind == BASELINE:
         return None
     if comparator in (">=", "=") and value == 100 and unit == "%":
@@ -171,6 +172,8 @@ def _canonical(kind: str, comparator: str | None, value: float | None, unit: str
         return "="
     if comparator in (">=", "=") and value == 1 and unit == "flag":
         return ">="
+    if comparator in (">=", "=") and value == 24 and unit.startswith("hours"):
+        return "="  # round the clock: a day has no more hours
     return comparator
 
 
