@@ -402,7 +402,7 @@ _BARE_AFTER = re.compile(r"(?:小于|低于|大于|高于|不超过|不低于|�
 # a clause that makes use of what exists (发挥, 用好, 依托, 巩固…成果) reports the present
 _PRESENT = re.compile(r"(?:充分)?(?:发挥|依托)|巩固[^，,。；]*成果|在\s*\d")
 _ONCE = ("一次", "一轮")
-_GROWTH_VERB = re.compile(r"增加|新增|建设|新建")
+_GROWTH_VERB = re.compile(r"增加|新增|建设|新建|学位|接纳|容纳")
 _SPEC_WORDS = ("面积", "占地", "投资", "概算", "用地", "教学班", "轨", "共计", "规模为")
 
 
@@ -658,6 +658,9 @@ def _keywords(line, norm, number, carry, mode, clauses, years, row_year, ctx) ->
         if items >= 2 and not _has_figure(clause):
             year = _year_before(norm, years, a, s_start, carry)
             kind, year, unsure = _kind_and_year(ctx, year, mode, sentence_before + clause)
+            if kind == TARGET and plan.kind == "annual" and _PRESENT.match(clause.strip()):
+                kind, year = BASELINE, plan.baseline_year  # 发挥A、B、C的引领作用: what exists
+                unsure.update({"kind", "year"})
             indicator_id, _ = _indicator(ctx, clause)
             ctx.add(
                 kind=kind,

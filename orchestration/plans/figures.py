@@ -132,6 +132,8 @@ def to_number(text: str) -> float | None:
         return float(text)
     except ValueError:
         pass
+    if text in ("百", "千"):
+        return 100.0 if text == "百" else 1000.0  # 百场讲座, 千名教师: cn2an wants 一百
     try:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, TypeError):

@@ -110,15 +110,57 @@ def test_a_pdf_table_row_on_one_line_gives_a_candidate_per_year_column(tmp_path)
         ("“十五五”初期建成两所学校。", (2027, ">=", 2.0, None, "count")),
         ("未来3年培训教师300人。", (2028, ">=", 300.0, None, "persons")),
         ("到 2029\n年建成12个基地。", (2029, ">=", 12.0, None, "count")),
+        ("新建农村寄宿制学校400余所。", (2030, ">=", 400.0, None, "count")),  # 余: more than
+        ("参训教师达20余万人次。", (2030, ">=", 20.0, None, "万人次")),
+        ("高中综合指标进入全州前 3 位。", (2030, "<=", 3.0, None, "rank")),
+        ("校长原则上每2年交流一次。", (2030, "<=", 2.0, None, "years")),  # an interval
+        ("实施三年一次全员竞聘。", (2030, "<=", 3.0, None, "years")),
+        ("构建15分钟健身圈。", (2030, "<=", 15.0, None, "minutes")),
+        ("7 项指标中，3 项达标 97 所。", (2030, "=", 97.0, None, "count")),  # a stated count
+        ("持续开展家庭教育百场讲座。", (2030, ">=", 100.0, None, "count")),
         # words without a number
         ("实现随迁子女应入尽入。", (2030, ">=", 100.0, None, "%")),
         ("辍学学生动态清零。", (2030, "=", 0.0, None, "count")),
+        ("到2028年通过义务教育优质均衡发展国家督导评估。", (2028, ">=", 100.0, None, "%")),
+        ("各校按规定开设法治教育课。", (2030, ">=", 100.0, None, "%")),
+        ("持续化解大班额。", (2030, "non_increasing", None, None, "")),
+        ("打造“一校一品”体育特色。", (2030, ">=", 1.0, None, "count per school")),
+        # names listed: the count of them
+        ("新建实验中学、新乐小学和东城幼儿园。", (2030, ">=", 3.0, None, "count")),
+        ("办好“创新实验班”“宏志班”“科技班”。", (2030, ">=", 3.0, None, "count")),
+        ("组织开展篮球、足球、排球等六大联赛。", (2030, ">=", 6.0, None, "count")),
     ],
 )
 def test_one_sentence_gives_its_figure(sentence, expected):
     found = candidates_of(["二、主要目标", *sentence.split("\n")])
     got = {(c.year, c.comparator, c.value, c.value_high, c.unit) for c in found}
     assert expected in got, got
+
+
+def test_a_named_balance_standard_gives_the_thresholds_of_the_measures_it_names():
+    found = candidates_of(
+        ["二、主要目标", "使生均教学仪器设备值、网络多媒体教室达到优质均衡评估标准。"]
+    )
+    got = {(c.indicator_id, c.stage, c.comparator, c.value, c.unit) for c in found
+           if c.reason.startswith("优质均衡")}  # fmt: skip
+    # the thresholds come from seeds/balance_standards.csv, per stage
+    assert got == {
+        ("equipment_value_per_pupil", "primary", ">=", 2000.0, "yuan"),
+        ("equipment_value_per_pupil", "junior", ">=", 2500.0, "yuan"),
+        ("multimedia_classrooms_per_100", "primary", ">=", 2.3, "per 100 pupils"),
+        ("multimedia_classrooms_per_100", "junior", ">=", 2.4, "per 100 pupils"),
+    }
+
+
+def test_a_work_plan_names_what_exists_as_baselines_of_the_year_before():
+    found = candidates_of(
+        ["一、重点工作", "充分发挥8所省级实验校的引领作用，新建3所幼儿园。"],
+        kind="annual",
+        period_start=2027,
+        period_end=2027,
+    )
+    got = {(c.kind, c.year, c.value) for c in found if c.unit == "count"}
+    assert ("baseline", 2026, 8.0) in got and ("target", 2027, 3.0) in got
 
 
 def test_codes_dates_ordinals_and_titles_are_no_figures():
