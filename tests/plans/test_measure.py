@@ -48,3 +48,18 @@ def test_recall_on_the_five_plans_is_at_least_90_percent():
     assert len(results) == 5
     assert total.key_rows > 0 and total.candidates > 0
     assert total.recall >= 0.90, f"recall {total.recall:.1%} of {total.key_rows} catalogue rows"
+
+
+@requires_plans
+def test_every_candidate_of_the_five_plans_quotes_its_line_verbatim():
+    from orchestration.plans import extract_candidates, read_document
+    from orchestration.plans.measure import KNOWN_PLANS, manifest_for
+
+    misquoted = []
+    for name in KNOWN_PLANS:
+        path = PLANS_DIR / name
+        document = read_document(path)
+        for c in extract_candidates(document, manifest_for(path)):
+            if not (c.quote and c.quote in document.lines[c.line - 1]):
+                misquoted.append(f"{name}:{c.line} {c.quote!r}")
+    assert misquoted == []
