@@ -379,13 +379,12 @@ def write_report(results: list[DocumentResult], path: Path, seeds_dir: Path) -> 
 MISSES_TEXT = """
 The classes behind those numbers:
 
-- **Figures the plan implies but does not write.** A standard named instead of stated
-  (达到优质均衡评估标准 → the seven thresholds of 2.3 or 4.5 m²; 落实“两教一保” → 2 teachers
-  per class), a count of places written as names without a separator the extractor reads
-  (打造龙洲湾中学、巴南小学等新兴名校 is found; 新建蜊江中学教学楼和餐厅体育馆综合楼 as two
-  buildings is not), a cumulative figure (46 new in 2024 on top of 9 in 2023 → ≥ 55), a code
-  (“1530”安全教育 → 15 and 30 minutes), a rank (前 3 位), one figure applied to several
-  indicators or districts the line names (one candidate finds them all).
+- **Figures the plan implies but does not write.** A requirement named instead of stated
+  (落实“两教一保” → 2 teachers per class; 教师工资不低于公务员 → a ratio of 100 %; the national
+  优质均衡 thresholds are found, from seeds/balance_standards.csv, because the warehouse keeps
+  them), a cumulative figure (46 new in 2024 on top of 9 in 2023 → ≥ 55), a code
+  (“1530”安全教育 → 15 and 30 minutes), a level (良好(三级)), names counted where the plan
+  separates them by nothing the extractor reads (新建蜊江中学教学楼和餐厅体育馆综合楼).
 - **Damaged text.** OCR and web-scrape damage the plans carry (预计新增学位1.07个 lost its
   万, 20239月前 lost a 年), words split across wrapped lines in 000's project table.
 - **Another reading of the same words.** Where the catalogue's authors read a sentence one
