@@ -79,6 +79,9 @@ class Target:
     # `since_baseline`: the target is on the sum of the yearly values after the plan's baseline
     # year ("新建中小学20所" over the five years of the plan), not on one year's value
     accumulation: str = ""
+    # which figure of a reported indicator the target is on, when a region reports several in a
+    # year (by stage, subgroup or project: "primary", "no17_complete_school"); '' otherwise
+    breakdown: str = ""
 
     @property
     def is_binding(self) -> bool:
@@ -302,6 +305,7 @@ def load_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
                 stage=row.get("stage", ""),
                 subgroup=row.get("subgroup", ""),
                 accumulation=row.get("accumulation", ""),
+                breakdown=row.get("breakdown", ""),
                 plan_value=_float(row["target_value"]),
                 plan_unit=row["unit"],
             )

@@ -26,7 +26,10 @@ MART_COLUMNS = [
     "value",
     "is_complete_coverage",
     "value_flag",
+    # which figure of a reported indicator ('' for one figure per region and year)
+    "breakdown",
 ]
+KEY = ["region_code", "year", "indicator_id", "breakdown"]
 # Why a flagged value (mart_indicator_values.value_flag) is not a value of its indicator: a
 # target on it is no_data, never met or missed.
 FLAG_REASONS = {
@@ -152,7 +155,7 @@ def check_rows(
       the published baseline;
     - trend:<year>: for non_decreasing / non_increasing, the year's value against the year
       before."""
-    values = data.set_index(["region_code", "year", "indicator_id"])
+    values = data.set_index(KEY)
     rows: list[tuple] = []
 
     def at(key, column):
@@ -164,7 +167,7 @@ def check_rows(
     for t in targets:
         if t.is_trend:
             for y in check_years(t, years):
-                key = (t.region_code, y, t.indicator_id)
+                key = (t.region_code, y, t.indicator_id, t.breakdown)
                 value, previous = at(key, "value"), at(key, "previous")
                 rising = t.comparator == "non_decreasing"
                 rows.append(
@@ -195,12 +198,14 @@ def check_rows(
                 ].itertuples(index=False):
                     rows.append((t.target_id, role, str(unit_id), None, float(value), *limits))
             continue
-        complete = at((t.region_code, t.target_year, t.indicator_id), "is_complete_coverage")
+        complete = at(
+            (t.region_code, t.target_year, t.indicator_id, t.breakdown), "is_complete_coverage"
+        )
         rows.append(
             (t.target_id, "presence", "", 1 if complete else None, None, None, None, False, False)
         )
         for role, year, limits in checks:
-            value = at((t.region_code, year, t.indicator_id), "value")
+            value = at((t.region_code, year, t.indicator_id, t.breakdown), "value")
             rows.append((t.target_id, role, "", None, value, *limits))
     frame = pd.DataFrame(rows, columns=CHECK_COLUMNS)
     for column in ("present", "value", "low", "high"):
@@ -264,10 +269,10 @@ def build_suite(target_ids: list[str], context=None, name: str = SUITE_NAME):
 
 def with_previous_year(mart: pd.DataFrame) -> pd.DataFrame:
     """The mart with each row's value a year earlier (`previous`), for year-on-year checks."""
-    prev = mart[["region_code", "indicator_id", "year", "value"]].copy()
+    prev = mart[KEY + ["value"]].copy()
     prev["year"] = prev["year"] + 1
     prev = prev.rename(columns={"value": "previous"})
-    return mart.merge(prev, on=["region_code", "indicator_id", "year"], how="left")
+    return mart.merge(prev, on=KEY, how="left")
 
 
 def validate_targets(
@@ -325,7 +330,7 @@ def validate_targets(
 
         build(context, docs_dir)
 
-    values = data.set_index(["region_code", "year", "indicator_id"])
+    values = data.set_index(KEY)
     worst = _worst_units(units)
     results = []
     for t in targets:
@@ -353,7 +358,9 @@ def accumulated(mart: pd.DataFrame, targets: list[Target]) -> tuple[pd.DataFrame
         derived = f"{t.indicator_id}@since{t.baseline_year}"
         out.append(dataclasses.replace(t, indicator_id=derived))
         series = mart[
-            (mart["region_code"] == t.region_code) & (mart["indicator_id"] == t.indicator_id)
+            (mart["region_code"] == t.region_code)
+            & (mart["indicator_id"] == t.indicator_id)
+            & (mart["breakdown"] == t.breakdown)
         ].set_index("year")
         total, complete = 0.0, True
         last = int(series.index.max()) if len(series) else t.baseline_year
@@ -362,9 +369,9 @@ def accumulated(mart: pd.DataFrame, targets: list[Target]) -> tuple[pd.DataFrame
                 break
             total += float(series.at[year, "value"])
             complete = complete and bool(series.at[year, "is_complete_coverage"])
-            rows.append((t.region_code, year, derived, total, complete, None))
+            rows.append((t.region_code, year, derived, total, complete, None, t.breakdown))
     frame = pd.DataFrame(rows, columns=MART_COLUMNS)
-    return frame.drop_duplicates(["region_code", "year", "indicator_id"]), out
+    return frame.drop_duplicates(KEY), out
 
 
 def _value(values: pd.DataFrame, key, column: str = "value") -> float | None:
@@ -379,10 +386,10 @@ def _result(t: Target, roles: dict[str, bool], values, years: list[int]) -> Targ
     on_track or at_risk against the milestone; no_data without a value."""
 
     def value_at(year: int) -> float | None:
-        return _value(values, (t.region_code, year, t.indicator_id))
+        return _value(values, (t.region_code, year, t.indicator_id, t.breakdown))
 
     def flag_at(year: int) -> str | None:
-        key = (t.region_code, year, t.indicator_id)
+        key = (t.region_code, year, t.indicator_id, t.breakdown)
         flag = values.at[key, "value_flag"] if key in values.index else None
         return None if pd.isna(flag) else str(flag)
 
@@ -393,19 +400,19 @@ def _result(t: Target, roles: dict[str, bool], values, years: list[int]) -> Targ
             return f"{year}: {actual:,.2f}, {'target' if role == 'value' else 'milestone'} {bound}"
 
         return _value_result(t, roles, years, value_at, explain, flag_at)
+
+    def previous_at(year: int) -> float | None:
+        return _value(values, (t.region_code, year, t.indicator_id, t.breakdown), "previous")
+
     checked = [y for y in check_years(t, years) if value_at(y) is not None]
     failures = tuple(
         f"{y}: {value_at(y):,.2f} "
         f"{'fell below' if t.comparator == 'non_decreasing' else 'rose above'} "
-        f"{y - 1}'s {_value(values, (t.region_code, y, t.indicator_id), 'previous'):,.2f}"
+        f"{y - 1}'s {previous_at(y):,.2f}"
         for y in checked
         if roles.get(f"trend:{y}") is False
     )
-    compared = [
-        y
-        for y in checked
-        if _value(values, (t.region_code, y, t.indicator_id), "previous") is not None
-    ]
+    compared = [y for y in checked if previous_at(y) is not None]
     if not compared:
         return TargetResult(t, "no_data", None)
     last = max(compared)

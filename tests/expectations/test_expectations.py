@@ -21,9 +21,9 @@ GER, SHARE = (
 
 
 def mart(rows):
-    """Rows of (region, year, indicator, value, complete[, value_flag])."""
+    """Rows of (region, year, indicator, value, complete[, value_flag[, breakdown]])."""
     return pd.DataFrame(
-        [(*r, None) if len(r) == 5 else r for r in rows],
+        [(*r, None, "")[:7] if len(r) == 5 else (*r, "")[:7] for r in rows],
         columns=[
             "region_code",
             "year",
@@ -31,6 +31,7 @@ def mart(rows):
             "value",
             "is_complete_coverage",
             "value_flag",
+            "breakdown",
         ],
     )
 
