@@ -34,6 +34,7 @@ TREND_COMPARATORS = frozenset({"non_decreasing", "non_increasing"})
 SUPPORTED_COMPARATORS = VALUE_COMPARATORS | TREND_COMPARATORS
 # A plan's baseline year when the catalogue has no published baseline for the target (十四五).
 DEFAULT_BASELINE_YEAR = 2020
+ACCUMULATE_SINCE_BASELINE = "since_baseline"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ class Target:
     # as the plan states it, before conversion to the indicator's unit (4.85 万人 → 48 500)
     plan_value: float | None = None
     plan_unit: str = ""
+    # `since_baseline`: the target is on the sum of the yearly values after the plan's baseline
+    # year ("新建中小学20所" over the five years of the plan), not on one year's value
+    accumulation: str = ""
+    # which figure of a reported indicator the target is on, when a region reports several in a
+    # year (by stage, subgroup or project: "primary", "no17_complete_school"); '' otherwise
+    breakdown: str = ""
 
     @property
     def is_binding(self) -> bool:
@@ -128,6 +135,10 @@ class Target:
             return None
         if not self.baseline_year < year < self.target_year:
             return None
+        if self.accumulation:
+            # a running sum starts from nothing in the baseline year
+            share = (year - self.baseline_year) / (self.target_year - self.baseline_year)
+            return self.target_value * share
         b = self.baseline
         if b is None:
             return self.target_value
@@ -150,9 +161,12 @@ def computed_indicators(path: Path = INDICATORS_PATH) -> frozenset[str]:
 @cache
 def reported_indicators(path: Path = PLAN_INDICATORS_PATH) -> dict[str, dict[str, str]]:
     """Indicators no extract gives, whose values bureaus report (the indicator_reports extract):
-    indicator_id -> its row of seeds/plan_indicators.csv (unit, range, aggregation)."""
+    indicator_id -> its row of seeds/plan_indicators.csv (unit, range, aggregation). The
+    class and school standards defined there too are checked on every class or school from
+    the extracts, not reported."""
     with path.open(encoding="utf-8", newline="") as fh:
-        return {r["indicator_id"]: r for r in csv.DictReader(fh)}
+        rows = {r["indicator_id"]: r for r in csv.DictReader(fh)}
+    return {i: r for i, r in rows.items() if i not in school_standards()}
 
 
 @cache
@@ -243,6 +257,10 @@ def enforcement(target: Target) -> bool | str:
         )
     if not target.is_trend and target.target_value is None:
         return "no target value"
+    if target.accumulation not in ("", ACCUMULATE_SINCE_BASELINE):
+        return f"accumulation '{target.accumulation}' is not supported"
+    if target.accumulation and (target.is_trend or target.is_school_standard):
+        return "only a value target on a region's indicator can accumulate over the years"
     return True
 
 
@@ -286,6 +304,8 @@ def load_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
                 notes=row["notes"],
                 stage=row.get("stage", ""),
                 subgroup=row.get("subgroup", ""),
+                accumulation=row.get("accumulation", ""),
+                breakdown=row.get("breakdown", ""),
                 plan_value=_float(row["target_value"]),
                 plan_unit=row["unit"],
             )

@@ -9,12 +9,13 @@ Dagster code location should not pay it at load time.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from expectations.catalogue import Target, value_source
+from expectations.catalogue import ACCUMULATE_SINCE_BASELINE, Target, value_source
 from orchestration.failpoints import failpoint
 
 SUITE_NAME = "plan_targets"
@@ -25,7 +26,10 @@ MART_COLUMNS = [
     "value",
     "is_complete_coverage",
     "value_flag",
+    # which figure of a reported indicator ('' for one figure per region and year)
+    "breakdown",
 ]
+KEY = ["region_code", "year", "indicator_id", "breakdown"]
 # Why a flagged value (mart_indicator_values.value_flag) is not a value of its indicator: a
 # target on it is no_data, never met or missed.
 FLAG_REASONS = {
@@ -37,7 +41,6 @@ FLAG_REASONS = {
 # marts.mart_standard_units for the regions with school-level targets: one row per class, school
 # or region checked, under the target's region (a prefecture's row for each school of its
 # counties); `indicator_id` is the unit's standard_id.
-STANDARDS_SUITE_NAME = "school_standards"
 STANDARD_COLUMNS = ["region_code", "year", "indicator_id", "stage", "unit_kind", "unit_id", "value"]
 UNITS = {"class": "classes", "school": "schools", "region": "regions"}
 
@@ -80,19 +83,6 @@ class TargetResult:
         return -abs(self.actual - due)
 
 
-def _row_condition(target: Target, year: int):
-    from great_expectations.expectations.row_conditions import Column
-
-    # The typed form: GX's string parser silently keeps only the first clause of "a and b".
-    condition = (
-        (Column("region_code") == target.region_code)
-        & (Column("year") == year)
-        & (Column("indicator_id") == target.indicator_id)
-    )
-    # A school-level standard names its stage (primary 45, junior 50): its rows carry it.
-    return condition & (Column("stage") == target.stage) if target.is_school_standard else condition
-
-
 def _bounds(comparator: str, value: float | None, high: float | None = None) -> dict:
     return {
         ">=": {"min_value": value},
@@ -119,97 +109,170 @@ def check_years(target: Target, years: list[int]) -> list[int]:
     return [y for y in years if target.baseline_year < y <= target.target_year]
 
 
-def build_suite(targets: list[Target], years: list[int], context=None, name: str = SUITE_NAME):
-    """The expectations of every target, generated from the catalogue:
+# One row per check of every target (the check frame the suite validates): a target's value in
+# its target year and each milestone before it, each year's change for a trend target, and for
+# a school-level standard every class, school or county checked; plus one presence row per
+# target (its value exists with every county reporting, or there are units to check).
+CHECK_COLUMNS = [
+    "target_id",
+    "role",  # presence | value | milestone:<year> | trend:<year>
+    "unit_id",  # the class, school or county of a school-level standard; "" otherwise
+    "present",
+    "value",
+    "low",
+    "high",
+    "low_strict",
+    "high_strict",
+]
+# GX reports the failing rows by these columns (result_format COMPLETE)
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": ["target_id", "role", "unit_id"],
+}
 
-    - the target year: the value row exists (every county of the region reporting) and meets
-      the comparator; severity critical for binding (约束性) targets, warning otherwise. A GX
-      expectation whose row filter matches nothing passes, so without the presence check a
-      target with no data would look met;
-    - each interim year with data: the milestone on a straight line from the published
-      baseline (warning);
-    - non_decreasing / non_increasing targets: every year's change on the year before;
-    - school-level standards (on marts.mart_standard_units rows): at least one class, school or
-      region to check, and every one of them within the target (or its milestone).
 
-    Each description names its target and year: GX drops an expectation equal to one already in
-    the suite, and two targets can share a region, year and bound."""
+def _limits(comparator: str, value: float | None, high: float | None = None):
+    """(low, high, low_strict, high_strict) of a comparator's bound."""
+    b = _bounds(comparator, value, high)
+    return (
+        b.get("min_value"),
+        b.get("max_value"),
+        bool(b.get("strict_min", False)),
+        bool(b.get("strict_max", False)),
+    )
+
+
+def check_rows(
+    targets: list[Target], data: pd.DataFrame, units: pd.DataFrame, years: list[int]
+) -> pd.DataFrame:
+    """The check frame (CHECK_COLUMNS) of every target, generated from the catalogue:
+
+    - presence: the target year's value exists with every county of the region reporting (a
+      school-level standard: there are units to check). A check on a missing value passes in
+      GX, so without it a target with no data would look met;
+    - value: the target year's value (every unit's) within the target's bound;
+    - milestone:<year>: each interim year's value within the milestone on a straight line from
+      the published baseline;
+    - trend:<year>: for non_decreasing / non_increasing, the year's value against the year
+      before."""
+    values = data.set_index(KEY)
+    rows: list[tuple] = []
+
+    def at(key, column):
+        if key not in values.index:
+            return None
+        v = values.at[key, column]
+        return None if pd.isna(v) else v
+
+    for t in targets:
+        if t.is_trend:
+            for y in check_years(t, years):
+                key = (t.region_code, y, t.indicator_id, t.breakdown)
+                value, previous = at(key, "value"), at(key, "previous")
+                rising = t.comparator == "non_decreasing"
+                rows.append(
+                    (t.target_id, f"trend:{y}", "", None, value,
+                     previous if rising else None, None if rising else previous, False, False)
+                )  # fmt: skip
+            continue
+        checks = [
+            ("value", t.target_year, _limits(t.comparator, t.target_value, t.target_value_high))
+        ]
+        for y in check_years(t, years):
+            milestone = t.milestone(y)
+            if y < t.target_year and milestone is not None:
+                checks.append((f"milestone:{y}", y, _limits(t.comparator, milestone)))
+        if t.is_school_standard:
+            mine = units[
+                (units["region_code"] == t.region_code)
+                & (units["indicator_id"] == t.indicator_id)
+                & (units["stage"] == t.stage)
+            ]
+            in_year = int((mine["year"] == t.target_year).sum())
+            rows.append(
+                (t.target_id, "presence", "", in_year or None, None, None, None, False, False)
+            )
+            for role, year, limits in checks:
+                for unit_id, value in mine.loc[
+                    mine["year"] == year, ["unit_id", "value"]
+                ].itertuples(index=False):
+                    rows.append((t.target_id, role, str(unit_id), None, float(value), *limits))
+            continue
+        complete = at(
+            (t.region_code, t.target_year, t.indicator_id, t.breakdown), "is_complete_coverage"
+        )
+        rows.append(
+            (t.target_id, "presence", "", 1 if complete else None, None, None, None, False, False)
+        )
+        for role, year, limits in checks:
+            value = at((t.region_code, year, t.indicator_id, t.breakdown), "value")
+            rows.append((t.target_id, role, "", None, value, *limits))
+    frame = pd.DataFrame(rows, columns=CHECK_COLUMNS)
+    for column in ("present", "value", "low", "high"):
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def build_suite(target_ids: list[str], context=None, name: str = SUITE_NAME):
+    """The suite: six expectations over the check frame (check_rows), which holds every
+    target's checks as rows. Set-based, so its cost does not grow with the catalogue (one
+    expectation per target and year took minutes for eight hundred targets); GX reports the
+    failing rows by target, role and unit."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
     context = context or _ephemeral_context()
-    expectations = []
-    for t in targets:
-        severity = "critical" if t.is_binding else "warning"
-        if t.is_trend:
-            for year in check_years(t, years):
-                expectations.append(
-                    gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                        column_A="value" if t.comparator == "non_decreasing" else "previous",
-                        column_B="previous" if t.comparator == "non_decreasing" else "value",
-                        or_equal=True,
-                        ignore_row_if="either_value_is_missing",
-                        row_condition=_row_condition(t, year),
-                        severity=severity,
-                        meta={"target_id": t.target_id, "role": f"trend:{year}"},
-                        description=f"{t.target_id}: {t.describe()} ({year} on {year - 1})",
-                    )
-                )
-            continue
-        if t.is_school_standard:
-            presence = gxe.ExpectTableRowCountToBeBetween(
-                min_value=1,
-                row_condition=_row_condition(t, t.target_year),
-                severity=severity,
-                meta={"target_id": t.target_id, "role": "presence"},
-                description=f"{t.target_id}: there are {t.stage} units to check",
+    bound = Column("role") != "presence"
+    expectations = [
+        # names every target of the catalogue in the Data Docs, and checks the frame holds
+        # checks of those targets only
+        gxe.ExpectColumnDistinctValuesToBeInSet(
+            column="target_id",
+            value_set=sorted(target_ids),
+            description=f"the checks belong to the {len(target_ids)} targets of the catalogue: "
+            + ", ".join(sorted(target_ids)),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="present",
+            row_condition=Column("role") == "presence",
+            description="every target's value exists in its target year, with every county "
+            "of its region reporting (school-level standards: there are units to check)",
+        ),
+        *(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=a,
+                column_B=b,
+                or_equal=not strict,
+                ignore_row_if="either_value_is_missing",
+                row_condition=bound & (Column(flag) == strict),
+                description=description,
             )
-        else:
-            presence = gxe.ExpectTableRowCountToEqual(
-                value=1,
-                row_condition=_row_condition(t, t.target_year)
-                & (Column("is_complete_coverage") == True),  # noqa: E712
-                severity=severity,
-                meta={"target_id": t.target_id, "role": "presence"},
-                description=f"{t.target_id}: a value exists, with every county reporting",
+            for a, b, flag, strict, description in (
+                (
+                    "value",
+                    "low",
+                    "low_strict",
+                    False,
+                    "values reach their target or milestone (>=)",
+                ),
+                ("value", "low", "low_strict", True, "values exceed their target or milestone (>)"),
+                ("high", "value", "high_strict", False, "values stay within their cap (<=)"),
+                ("high", "value", "high_strict", True, "values stay below their cap (<)"),
             )
-        expectations.append(presence)
-        expectations.append(
-            gxe.ExpectColumnValuesToBeBetween(
-                column="value",
-                row_condition=_row_condition(t, t.target_year),
-                severity=severity,
-                meta={"target_id": t.target_id, "role": "value"},
-                description=f"{t.target_id}: {t.describe()} — “{t.source_quote}”",
-                **_bounds(t.comparator, t.target_value, t.target_value_high),
-            )
-        )
-        for year in check_years(t, years):
-            milestone = t.milestone(year)
-            if milestone is None:
-                continue
-            expectations.append(
-                gxe.ExpectColumnValuesToBeBetween(
-                    column="value",
-                    row_condition=_row_condition(t, year),
-                    severity="warning",
-                    meta={"target_id": t.target_id, "role": f"milestone:{year}"},
-                    description=f"{t.target_id}: milestone {year} {t.comparator} {milestone:.2f}",
-                    **_bounds(t.comparator, milestone),
-                )
-            )
+        ),
+    ]
     # Built complete and then added once: adding expectations one by one to a suite the context
-    # already holds re-serialises the whole suite each time (minutes for a few hundred).
+    # already holds re-serialises the whole suite each time.
     return context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
 
 
 def with_previous_year(mart: pd.DataFrame) -> pd.DataFrame:
     """The mart with each row's value a year earlier (`previous`), for year-on-year checks."""
-    prev = mart[["region_code", "indicator_id", "year", "value"]].copy()
+    prev = mart[KEY + ["value"]].copy()
     prev["year"] = prev["year"] + 1
     prev = prev.rename(columns={"value": "previous"})
-    return mart.merge(prev, on=["region_code", "indicator_id", "year"], how="left")
+    return mart.merge(prev, on=KEY, how="left")
 
 
 def validate_targets(
@@ -223,57 +286,92 @@ def validate_targets(
     the Data Docs of the validations there (static, offline)."""
     import great_expectations as gx
 
-    data = with_previous_year(mart[MART_COLUMNS])
+    originals = {t.target_id: t for t in targets}
+    cumulative, targets = accumulated(mart[MART_COLUMNS], targets)
+    data = with_previous_year(pd.concat([mart[MART_COLUMNS], cumulative], ignore_index=True))
     if standards is None:
         standards = pd.DataFrame(columns=STANDARD_COLUMNS)
     units = standards[STANDARD_COLUMNS]
     years = sorted({int(y) for y in data["year"].unique()} | {int(y) for y in units["year"]})
+    checks = check_rows(targets, data, units, years)
     context = _ephemeral_context()
-    source = context.data_sources.add_pandas("warehouse")
-    runs = [
-        (SUITE_NAME, "indicator_values", data, [t for t in targets if not t.is_school_standard]),
-        (
-            STANDARDS_SUITE_NAME,
-            "standard_units",
-            units,
-            [t for t in targets if t.is_school_standard],
-        ),
-    ]
-    by_target: dict[str, dict[str, bool]] = {}
-    counts: dict[tuple[str, str], tuple[int, int]] = {}
-    for name, asset_name, frame, group in runs:
-        if not group:
-            continue
-        batch = source.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe("all")
-        suite = build_suite(group, years, context, name=name)
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    batch = (
+        context.data_sources.add_pandas("warehouse")
+        .add_dataframe_asset("target_checks")
+        .add_batch_definition_whole_dataframe("all")
+    )
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name=SUITE_NAME, data=batch, suite=build_suite([t.target_id for t in targets], context)
         )
-        outcome = validation.run(batch_parameters={"dataframe": frame})
-        failpoint("expectations.validated")  # the kill tests' crash point mid-validation
-        for r in outcome.results:
-            meta = r.expectation_config.meta
-            by_target.setdefault(meta["target_id"], {})[meta["role"]] = bool(r.success)
-            if "unexpected_count" in r.result:
-                counts[meta["target_id"], meta["role"]] = (
-                    int(r.result["unexpected_count"]),
-                    int(r.result["element_count"]),
-                )
+    )
+    outcome = validation.run(batch_parameters={"dataframe": checks}, result_format=RESULT_FORMAT)
+    failpoint("expectations.validated")  # the kill tests' crash point mid-validation
+    failed = pd.DataFrame(
+        [
+            (row["target_id"], row["role"], row["unit_id"])
+            for r in outcome.results
+            for row in r.result.get("unexpected_index_list") or []
+        ],
+        columns=["target_id", "role", "unit_id"],
+    ).drop_duplicates()
+    by_target: dict[str, dict[str, bool]] = {}
+    for target_id, role in checks[["target_id", "role"]].drop_duplicates().itertuples(index=False):
+        by_target.setdefault(target_id, {})[role] = True
+    for target_id, role in failed[["target_id", "role"]].drop_duplicates().itertuples(index=False):
+        by_target[target_id][role] = False
+    # per school-level check: how many units fail of how many checked
+    unit_checks = checks[(checks["unit_id"] != "") & checks["value"].notna()]
+    totals = unit_checks.groupby(["target_id", "role"]).size()
+    failing = failed[failed["unit_id"] != ""].groupby(["target_id", "role"]).size()
+    counts = {key: (int(failing.get(key, 0)), int(n)) for key, n in totals.items()}
     if docs_dir is not None:
         from expectations.data_docs import build
 
         build(context, docs_dir)
 
-    values = data.set_index(["region_code", "year", "indicator_id"])
+    values = data.set_index(KEY)
     worst = _worst_units(units)
     results = []
     for t in targets:
         roles = by_target.get(t.target_id, {})
         if t.is_school_standard:
-            results.append(_standard_result(t, roles, counts, worst, years))
+            result = _standard_result(t, roles, counts, worst, years)
         else:
-            results.append(_result(t, roles, values, years))
+            result = _result(t, roles, values, years)
+        # a target on accumulated values is reported under its own indicator
+        results.append(dataclasses.replace(result, target=originals[t.target_id]))
     return results
+
+
+def accumulated(mart: pd.DataFrame, targets: list[Target]) -> tuple[pd.DataFrame, list[Target]]:
+    """For targets on the sum of the yearly values since the plan's baseline year
+    (accumulation since_baseline): rows of that running sum under an indicator of their own
+    (`<indicator>@since<baseline year>`), and the targets pointed at it. A year's sum exists
+    only when every year since the baseline has a value, and is complete only when all of
+    them are."""
+    rows, out = [], []
+    for t in targets:
+        if t.accumulation != ACCUMULATE_SINCE_BASELINE:
+            out.append(t)
+            continue
+        derived = f"{t.indicator_id}@since{t.baseline_year}"
+        out.append(dataclasses.replace(t, indicator_id=derived))
+        series = mart[
+            (mart["region_code"] == t.region_code)
+            & (mart["indicator_id"] == t.indicator_id)
+            & (mart["breakdown"] == t.breakdown)
+        ].set_index("year")
+        total, complete = 0.0, True
+        last = int(series.index.max()) if len(series) else t.baseline_year
+        for year in range(t.baseline_year + 1, last + 1):
+            if year not in series.index or pd.isna(series.at[year, "value"]):
+                break
+            total += float(series.at[year, "value"])
+            complete = complete and bool(series.at[year, "is_complete_coverage"])
+            rows.append((t.region_code, year, derived, total, complete, None, t.breakdown))
+    frame = pd.DataFrame(rows, columns=MART_COLUMNS)
+    return frame.drop_duplicates(KEY), out
 
 
 def _value(values: pd.DataFrame, key, column: str = "value") -> float | None:
@@ -288,10 +386,10 @@ def _result(t: Target, roles: dict[str, bool], values, years: list[int]) -> Targ
     on_track or at_risk against the milestone; no_data without a value."""
 
     def value_at(year: int) -> float | None:
-        return _value(values, (t.region_code, year, t.indicator_id))
+        return _value(values, (t.region_code, year, t.indicator_id, t.breakdown))
 
     def flag_at(year: int) -> str | None:
-        key = (t.region_code, year, t.indicator_id)
+        key = (t.region_code, year, t.indicator_id, t.breakdown)
         flag = values.at[key, "value_flag"] if key in values.index else None
         return None if pd.isna(flag) else str(flag)
 
@@ -302,19 +400,19 @@ def _result(t: Target, roles: dict[str, bool], values, years: list[int]) -> Targ
             return f"{year}: {actual:,.2f}, {'target' if role == 'value' else 'milestone'} {bound}"
 
         return _value_result(t, roles, years, value_at, explain, flag_at)
+
+    def previous_at(year: int) -> float | None:
+        return _value(values, (t.region_code, year, t.indicator_id, t.breakdown), "previous")
+
     checked = [y for y in check_years(t, years) if value_at(y) is not None]
     failures = tuple(
         f"{y}: {value_at(y):,.2f} "
         f"{'fell below' if t.comparator == 'non_decreasing' else 'rose above'} "
-        f"{y - 1}'s {_value(values, (t.region_code, y, t.indicator_id), 'previous'):,.2f}"
+        f"{y - 1}'s {previous_at(y):,.2f}"
         for y in checked
         if roles.get(f"trend:{y}") is False
     )
-    compared = [
-        y
-        for y in checked
-        if _value(values, (t.region_code, y, t.indicator_id), "previous") is not None
-    ]
+    compared = [y for y in checked if previous_at(y) is not None]
     if not compared:
         return TargetResult(t, "no_data", None)
     last = max(compared)

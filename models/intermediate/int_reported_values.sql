@@ -15,6 +15,7 @@ ranked as (
         r.current_region_code as region_code,
         rep.year,
         rep.indicator_id,
+        rep.breakdown,
         rep.value,
         rep.unit,
         rep.reporting_unit,
@@ -22,7 +23,7 @@ ranked as (
         rep.report_date,
         rep.source_file,
         row_number() over (
-            partition by r.current_region_code, rep.year, rep.indicator_id
+            partition by r.current_region_code, rep.year, rep.indicator_id, rep.breakdown
             order by rep.report_date desc, rep.loaded_at desc, rep.source_file desc
         ) as recency
     from reports as rep
@@ -35,6 +36,7 @@ final as (
         region_code,
         year,
         indicator_id,
+        breakdown,
         value,
         unit,
         reporting_unit,

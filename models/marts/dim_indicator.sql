@@ -6,6 +6,17 @@ plan_indicators as (
     select * from {{ ref('plan_indicators') }}
 ),
 
+-- class and school standards, checked on every class or school from the extracts
+-- (mart_standard_units), are defined in plan_indicators but computed, not reported
+school_standards as (
+    select standard_id from {{ ref('school_standards') }}
+    union all
+    select distinct measure_id as standard_id from {{ ref('balance_standards') }}
+    union all
+    select distinct {{ dbt.concat(['measure_id', "'_cv'"]) }} as standard_id
+    from {{ ref('balance_standards') }}
+),
+
 final as (
     select
         indicator_id,
@@ -32,22 +43,24 @@ final as (
     -- aggregation sum: a region without its own report takes the sum of its counties'
     -- reports; none: never summed
     select
-        indicator_id,
-        indicator_name_zh,
-        indicator_name_en,
-        stage_code,
-        unit,
+        pi.indicator_id,
+        pi.indicator_name_zh,
+        pi.indicator_name_en,
+        pi.stage_code,
+        pi.unit,
         1.0 as value_scale,
-        aggregation,
+        pi.aggregation,
         cast(null as varchar) as base_indicator_id,
         cast(null as varchar) as direction,
-        cast(max_value as double) as upper_bound,
-        definition as numerator_definition,
+        cast(pi.max_value as double) as upper_bound,
+        pi.definition as numerator_definition,
         cast(null as varchar) as denominator_definition,
-        computable_from_extracts as definition_source,
+        pi.computable_from_extracts as definition_source,
         false as is_computed,
-        'reported' as value_source
-    from plan_indicators
+        case when ss.standard_id is not null then 'computed' else 'reported' end as value_source
+    from plan_indicators as pi
+    left join school_standards as ss
+        on pi.indicator_id = ss.standard_id
 )
 
 select * from final

@@ -95,7 +95,8 @@ base_values as (
             when i.aggregation = 'sum' then i.value_scale * r.numerator
             else i.value_scale * {{ safe_divide('r.numerator', 'r.denominator') }}
         end as value,
-        'computed' as value_source
+        'computed' as value_source,
+        '' as breakdown
     from rolled_up as r
     inner join indicators as i
         on r.indicator_id = i.indicator_id
@@ -111,7 +112,8 @@ year_on_year as (
         prev.value as denominator,
         cur.reporting_counties,
         i.value_scale * {{ safe_divide('cur.value - prev.value', 'prev.value') }} as value,
-        'computed' as value_source
+        'computed' as value_source,
+        '' as breakdown
     from base_values as cur
     inner join indicators as i
         on
@@ -134,7 +136,8 @@ own_reports as (
         cast(null as double) as denominator,
         coalesce(cc.counties_in_region, 1) as reporting_counties,
         r.value,
-        'reported' as value_source
+        'reported' as value_source,
+        r.breakdown
     from reported as r
     left join county_counts as cc
         on r.region_code = cc.region_code
@@ -149,7 +152,8 @@ summed_reports as (
         cast(null as double) as denominator,
         count(distinct r.region_code) as reporting_counties,
         sum(r.value) as value,
-        'reported' as value_source
+        'reported' as value_source,
+        r.breakdown
     from reported as r
     inner join regions as county
         on r.region_code = county.region_code
@@ -158,7 +162,7 @@ summed_reports as (
     inner join indicators as i
         on r.indicator_id = i.indicator_id
     where county.region_level = 'county' and a.depth > 0 and i.aggregation = 'sum'
-    group by a.ancestor_code, r.year, r.indicator_id
+    group by a.ancestor_code, r.year, r.indicator_id, r.breakdown
 ),
 
 all_values as (
@@ -175,6 +179,7 @@ all_values as (
             s.region_code = o.region_code
             and s.year = o.year
             and s.indicator_id = o.indicator_id
+            and s.breakdown = o.breakdown
     where o.region_code is null
 ),
 
@@ -198,7 +203,8 @@ final as (
         case
             when v.value > i.upper_bound then 'above_upper_bound'
         end as value_flag,
-        v.value_source
+        v.value_source,
+        v.breakdown
     from all_values as v
     inner join regions as reg
         on v.region_code = reg.region_code

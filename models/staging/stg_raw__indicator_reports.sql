@@ -7,6 +7,8 @@ renamed as (
         cast(year as integer) as year,
         region_code,
         indicator_id,
+        -- one figure per region, year and indicator unless the template names its part
+        coalesce(breakdown, '') as breakdown,
         cast(value as double) as value,
         unit,
         reporting_unit,

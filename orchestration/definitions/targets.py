@@ -45,7 +45,8 @@ def read_indicator_mart(warehouse_path) -> Any:
     holds a lock that a later writer would trip over."""
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         return con.execute(
-            "select region_code, year, indicator_id, value, is_complete_coverage, value_flag "
+            "select region_code, year, indicator_id, value, is_complete_coverage, value_flag, "
+            "breakdown "
             "from marts.mart_indicator_values"
         ).df()
 

@@ -21,7 +21,9 @@ from orchestration.ingest.contracts import CONTRACTS
 
 # The files follow the extract contracts the loaders enforce: one definition of the columns
 # (the required ones and the optional ones simulated here; a school's founding date is not).
-EXTRACTS = tuple(CONTRACTS)
+# The microdata extracts, written as CSV per region and year; the figures bureaus report
+# (indicator_reports) are filled-in forms, written separately.
+EXTRACTS = tuple(name for name in CONTRACTS if name != "indicator_reports")
 GENERATED_OPTIONAL = frozenset({"class_id"})
 COLUMNS: dict[str, tuple[str, ...]] = {
     name: tuple(c.name for c in contract.columns if c.required or c.name in GENERATED_OPTIONAL)

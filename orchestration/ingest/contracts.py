@@ -682,6 +682,16 @@ CONTRACTS: dict[str, ExtractContract] = {
                     codes="indicator",
                 ),
                 Column(
+                    "breakdown",
+                    TEXT,
+                    "分项",
+                    "Which figure of the indicator, when the region reports several in a year "
+                    "(a stage, a subgroup or a project, as the template names it); empty for one.",
+                    aliases=("分项名称",),
+                    required=False,
+                    max_length=200,
+                ),
+                Column(
                     "value",
                     DECIMAL,
                     "填报值",
@@ -721,7 +731,7 @@ CONTRACTS: dict[str, ExtractContract] = {
                     aliases=("报送日期",),
                 ),
             ),
-            natural_key=("year", "region_code", "indicator_id"),
+            natural_key=("year", "region_code", "indicator_id", "breakdown"),
             rows_of_other_years=True,
         ),
     )

@@ -24,7 +24,10 @@ def local_resources(site: Path) -> list[Path]:
 def test_data_docs_are_built_with_local_assets_only(tmp_path):
     targets = enforceable_targets()[:3]
     mart = pd.DataFrame(
-        [(t.region_code, t.target_year, t.indicator_id, 1.0, True, None) for t in targets],
+        [
+            (t.region_code, t.target_year, t.indicator_id, 1.0, True, None, t.breakdown)
+            for t in targets
+        ],
         columns=MART_COLUMNS,
     )
     site = tmp_path / "docs"

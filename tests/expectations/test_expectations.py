@@ -6,8 +6,13 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from expectations.catalogue import enforceable_targets
-from expectations.suite import STANDARD_COLUMNS, build_suite, validate_targets
+from expectations.catalogue import enforceable_targets, load_targets
+from expectations.suite import (
+    STANDARD_COLUMNS,
+    check_rows,
+    validate_targets,
+    with_previous_year,
+)
 
 GER, SHARE = (
     next(t for t in enforceable_targets() if t.indicator_id == i)
@@ -16,9 +21,9 @@ GER, SHARE = (
 
 
 def mart(rows):
-    """Rows of (region, year, indicator, value, complete[, value_flag])."""
+    """Rows of (region, year, indicator, value, complete[, value_flag[, breakdown]])."""
     return pd.DataFrame(
-        [(*r, None) if len(r) == 5 else r for r in rows],
+        [(*r, None, "")[:7] if len(r) == 5 else (*r, "")[:7] for r in rows],
         columns=[
             "region_code",
             "year",
@@ -26,17 +31,37 @@ def mart(rows):
             "value",
             "is_complete_coverage",
             "value_flag",
+            "breakdown",
         ],
     )
 
 
-def test_suite_has_presence_value_and_milestone_expectations_per_target():
-    suite = build_suite([GER, SHARE], years=[2020, 2021, 2025])
-    roles = sorted((e.meta["target_id"], e.meta["role"]) for e in suite.expectations)
+def test_every_target_has_presence_value_and_milestone_checks():
+    """The check frame the suite validates: per target a presence row, its target-year value and
+    a milestone for each interim year with a milestone, with the comparator's bounds."""
+    data = with_previous_year(
+        mart(
+            [
+                ("410300", 2021, GER.indicator_id, 93.0, True),
+                ("410300", 2025, GER.indicator_id, 95.0, True),
+            ]
+        )
+    )
+    checks = check_rows(
+        [GER, SHARE], data, pd.DataFrame(columns=STANDARD_COLUMNS), [2020, 2021, 2025]
+    )
+    roles = sorted(checks[["target_id", "role"]].itertuples(index=False, name=None))
     expected = [
         (t.target_id, r) for t in (GER, SHARE) for r in ("presence", "value", "milestone:2021")
     ]
     assert roles == sorted(expected)
+    ger = checks[checks["target_id"] == GER.target_id].set_index("role")
+    assert ger.at["presence", "present"] == 1  # 2025 exists, complete
+    assert (ger.at["value", "value"], ger.at["value", "low"]) == (95.0, 94.0)  # binding >= 94
+    assert ger.at["milestone:2021", "low"] == pytest.approx(GER.milestone(2021))
+    assert not ger["low_strict"].any()
+    share = checks[checks["target_id"] == SHARE.target_id].set_index("role")
+    assert pd.isna(share.at["presence", "present"])  # no value: the presence check fails
 
 
 def test_met_missed_and_the_reported_gap():
@@ -266,3 +291,25 @@ def test_a_target_on_a_reported_figure_awaits_its_report_and_is_then_judged():
     frame = coverage_frame([target, GER], [met])
     assert list(frame["coverage"]) == ["reported", "computed"]
     assert list(frame["value_source"]) == ["reported", "computed"]
+
+
+def test_a_target_on_a_running_sum_counts_the_years_since_the_baseline():
+    """巴南区's 新建中小学20所 (2021–2025) is on the new schools of the plan's years together:
+    3 + 5 + 4 + 4 + 4 = 20 by 2025 is met, one school fewer is missed; with 2023 missing the sums
+    of 2023–2025 are unknown, never partial, so the target is judged on 2022's 8 against the
+    straight line from 0 (8 due: on track); in 2023 a sum of 8 is behind it (12 due: at risk)."""
+    target = next(t for t in load_targets() if t.target_id == "banan_2025_new_schools_built")
+    assert target.accumulation == "since_baseline" and target.target_value == 20
+    yearly = {2021: 3, 2022: 5, 2023: 4, 2024: 4, 2025: 4}
+
+    def run(values):
+        rows = [("500113", y, target.indicator_id, float(v), True) for y, v in values.items()]
+        return validate_targets(mart(rows), [target])[0]
+
+    met = run(yearly)
+    assert (met.status, met.actual, met.target.indicator_id) == ("met", 20.0, target.indicator_id)
+    assert run(yearly | {2025: 3}).status == "missed"
+    gap = run({y: v for y, v in yearly.items() if y != 2023})
+    assert (gap.status, gap.actual, gap.actual_year) == ("on_track", 8.0, 2022)
+    early = run({2021: 3, 2022: 3, 2023: 2})
+    assert (early.status, early.actual, early.actual_year) == ("at_risk", 8.0, 2023)

@@ -204,7 +204,14 @@ def test_without_a_key_outside_demo_mode_loading_stops_with_a_clear_error(monkey
 
 
 def test_every_extract_contract_names_its_columns():
-    assert set(CONTRACTS) == {"schools", "pupils", "teachers", "funding", "population"}
+    assert set(CONTRACTS) == {
+        "schools",
+        "pupils",
+        "teachers",
+        "funding",
+        "population",
+        "indicator_reports",
+    }
     assert CONTRACTS["pupils"].warehouse_columns.count("pupil_key") == 1
     assert "pupil_id" not in CONTRACTS["pupils"].warehouse_columns
     assert "teacher_key" in CONTRACTS["teachers"].warehouse_columns

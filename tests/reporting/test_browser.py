@@ -164,7 +164,10 @@ def data_docs(tmp_path_factory) -> Path:
 
     targets = enforceable_targets()[:3]
     mart = pd.DataFrame(
-        [(t.region_code, t.target_year, t.indicator_id, 1.0, True, None) for t in targets],
+        [
+            (t.region_code, t.target_year, t.indicator_id, 1.0, True, None, t.breakdown)
+            for t in targets
+        ],
         columns=MART_COLUMNS,
     )
     site = tmp_path_factory.mktemp("data_docs") / "site"
