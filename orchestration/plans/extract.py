@@ -227,6 +227,17 @@ _KEYWORD_RULES: tuple[tuple[re.Pattern, str, float | None, str, str], ...] = (
         "通过评估 / 各校 / 一校一…",
     ),
     (
+        # a recognition or designation won, one of it (被评为全国终身学习品牌, 创建示范区)
+        re.compile(
+            r"被评为|获评|荣获|成功创建|"
+            r"创建[^，,。；]{0,20}(?:示范|试点|先进|模范|标准化)[^，,。；]{0,8}(?:区|县|市|校|单位|工作)"
+        ),
+        ">=",
+        1.0,
+        "count",
+        "被评为 / 创建示范 (one)",
+    ),
+    (
         re.compile(r"一[校园]一(?:品|特色)|一[校园]多品"),
         ">=",
         1.0,
@@ -511,8 +522,9 @@ def _prose_line(line, norm, joined, number, carry, mode, row_year, in_table, ctx
             # a project's size (面积, 投资, 教学班, and anything a project table's row states
             # without 新增 / 建设) is stated, not a floor; otherwise a plan's number is a
             # minimum unless its indicator is one where lower is better
+            grows = _GROWTH_VERB.search(norm[a:b])  # 增加学位, 共计 4800 个学位: places added
             spec = any(w in norm[a:b] for w in _SPEC_WORDS) and not f.approximate
-            spec = spec or (in_table and not _GROWTH_VERB.search(norm[a : f.start]))
+            spec = (spec or in_table) and not grows
             comparator_out = "=" if spec else _default_comparator(ctx, indicator_id, sure)
             if f.unit == "ratio":
                 comparator_out = "<="  # 师生比 1:19: at most 19 pupils to one teacher

@@ -125,6 +125,7 @@ def test_a_pdf_table_row_on_one_line_gives_a_candidate_per_year_column(tmp_path)
         ("各校按规定开设法治教育课。", (2030, ">=", 100.0, None, "%")),
         ("持续化解大班额。", (2030, "non_increasing", None, None, "")),
         ("打造“一校一品”体育特色。", (2030, ">=", 1.0, None, "count per school")),
+        ("“二圣茶文化”被评为重庆市社区教育特色课程。", (2030, ">=", 1.0, None, "count")),
         # names listed: the count of them
         ("新建实验中学、新乐小学和东城幼儿园。", (2030, ">=", 3.0, None, "count")),
         ("办好“创新实验班”“宏志班”“科技班”。", (2030, ">=", 3.0, None, "count")),
