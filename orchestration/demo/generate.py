@@ -140,9 +140,14 @@ def _simulate_region(
             inclusive=_inclusive(sch, sch.public, year),
             grade_counts=np.bincount(enrolled.grade, minlength=N_GRADES),
             disabled_by_age=np.bincount(age[dis], minlength=19)[:19],
+            # the numerator of 残疾儿童少年义务教育入学率: grades 1-9, aged 6-14 (适龄)
             disabled_compulsory=int(
                 (
-                    enrolled.disabled.astype(bool) & (enrolled.grade >= G1) & (enrolled.grade <= G9)
+                    enrolled.disabled.astype(bool)
+                    & (enrolled.grade >= G1)
+                    & (enrolled.grade <= G9)
+                    & (age >= 6)
+                    & (age <= 14)
                 ).sum()
             ),
             teachers=len(st.teachers["tid"]),

@@ -74,8 +74,9 @@ def _population(
                 # children than are enrolled.
                 dis[6:16] = np.rint(enrolled / dis_rate[sch.region.code]).astype(np.int64)
             else:
-                # The warehouse's rate (disabled pupils of grades 1-9 over the disabled
-                # population aged 6-14, dbt vars compulsory_age_*) lands on the profile's: the
+                # The warehouse's rate (disabled pupils of grades 1-9 aged 6-14 over the
+                # disabled population aged 6-14, dbt vars compulsory_age_*) lands on the
+                # profile's: the
                 # population is that many, spread over the ages like the enrolled ones.
                 want = round(years[year].disabled_compulsory / rate.at(year))
                 dis[6:15] = _apportion(

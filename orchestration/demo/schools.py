@@ -563,7 +563,7 @@ class _SchoolYear:
     inclusive: np.ndarray
     grade_counts: np.ndarray  # (N_GRADES,) enrolled pupils by grade
     disabled_by_age: np.ndarray  # (19,) enrolled disabled pupils by age
-    disabled_compulsory: int  # enrolled disabled pupils of grades 1-9, any age
+    disabled_compulsory: int  # enrolled disabled pupils of grades 1-9 aged 6-14
     teachers: int
 
 

@@ -421,7 +421,9 @@ def test_banan_2020_equals_its_published_baselines(seed_con):
             from population where {where}"""
     ).fetchone()
     disabled, dropouts = con.execute(
-        f"""select sum((p.status <> 'dropped_out' and p.disabled = '1')::int),
+        # 残疾儿童少年义务教育入学率 counts disabled pupils of grades 1-9 aged 6-14 (适龄)
+        f"""select sum((p.status <> 'dropped_out' and p.disabled = '1'
+                        and cast(p.year as int) - cast(p.birth_year as int) between 6 and 14)::int),
                    sum((p.status = 'dropped_out')::int)
             from pupils p join schools s using (year, school_code)
             where s.region_code = '{BANAN}' and s.year = '2020'
