@@ -10,7 +10,7 @@ either True or the reason it is not enforced; the target-coverage mart shows the
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +26,7 @@ SCHOOL_STANDARDS_PATH = SEEDS / "school_standards.csv"
 # What plans target beyond the computed indicators: values bureaus report (指标填报).
 PLAN_INDICATORS_PATH = SEEDS / "plan_indicators.csv"
 UNITS_PATH = SEEDS / "units.csv"
+PLANS_PATH = SEEDS / "plans.csv"
 CV_SUFFIX = "_cv"
 
 # Comparators on one region-year value, and comparators on the change between years.
@@ -52,6 +53,7 @@ class Baseline:
     # as the plan states it, before conversion to the indicator's unit (万人 → pupils)
     plan_value: float | None = None
     plan_unit: str = ""
+    plan_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ class Target:
     # which figure of a reported indicator the target is on, when a region reports several in a
     # year (by stage, subgroup or project: "primary", "no17_complete_school"); '' otherwise
     breakdown: str = ""
+    # the plan the target belongs to (seeds/plans.csv, or a plan a bureau added) and the year
+    # before its period, from which milestones run when it publishes no baseline
+    plan_id: str = ""
+    plan_baseline_year: int | None = None
+    # the baselines the plan publishes; None: the catalogue's (seeds/plan_baselines.csv)
+    plan_baselines: tuple[Baseline, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_binding(self) -> bool:
@@ -111,21 +119,29 @@ class Target:
 
     @property
     def baseline(self) -> Baseline | None:
-        """The published baseline of the same region, indicator, stage and subgroup: the latest
-        one before the target year."""
+        """The baseline the target's own plan publishes for the same region, indicator, stage
+        and subgroup: the latest one before the target year (a 十五五 target never runs from a
+        十四五 plan's figure)."""
+        published = load_baselines() if self.plan_baselines is None else self.plan_baselines
         found = [
             b
-            for b in load_baselines()
+            for b in published
             if (b.region_code, b.indicator_id, b.stage, b.subgroup)
             == (self.region_code, self.indicator_id, self.stage, self.subgroup)
             and b.year < self.target_year
+            and (not self.plan_id or not b.plan_id or b.plan_id == self.plan_id)
         ]
         return max(found, key=lambda b: b.year) if found else None
 
     @property
     def baseline_year(self) -> int:
+        """The published baseline's year, else the year before the plan's period (2020 for a
+        十四五 plan, 2022 for 泸西县's 2023–2025 plan, 2023 for a 2024 work plan)."""
         b = self.baseline
-        return b.year if b else min(DEFAULT_BASELINE_YEAR, self.target_year - 1)
+        if b:
+            return b.year
+        start = self.plan_baseline_year if self.plan_baseline_year else DEFAULT_BASELINE_YEAR
+        return min(start, self.target_year - 1)
 
     def milestone(self, year: int) -> float | None:
         """The value due in an interim year: on a straight line from the published baseline to
@@ -274,43 +290,87 @@ def _in_indicator_unit(indicator_id: str, value: float | None, unit: str):
     return value * factor, target_unit
 
 
+@cache
+def load_plans(path: Path = PLANS_PATH) -> dict[str, dict[str, str]]:
+    """The plans of the built-in catalogue (seeds/plans.csv): plan_id -> its row (region,
+    title, kind, period, baseline year, issue date, document hash)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["plan_id"]: r for r in csv.DictReader(fh)}
+
+
 def load_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    targets = []
-    for row in rows:
-        value, unit = _in_indicator_unit(
-            row["indicator_id"], _float(row["target_value"]), row["unit"]
+    plans = load_plans()
+    return [
+        target_from_row(
+            row,
+            int(plans[row["plan_id"]]["baseline_year"]) if row.get("plan_id") in plans else None,
         )
-        high, _ = _in_indicator_unit(
-            row["indicator_id"], _float(row["target_value_high"]), row["unit"]
-        )
-        targets.append(
-            Target(
-                target_id=row["target_id"],
-                region_code=row["region_code"],
-                region_name=row["region_name"],
-                indicator_id=row["indicator_id"],
-                target_year=int(row["target_year"]),
-                comparator=row["comparator"],
-                target_value=value,
-                target_value_high=high,
-                unit=unit,
-                binding=row["binding"],
-                source_file=row["source_file"],
-                source_line=int(row["source_line"]),
-                source_quote=row["source_quote"],
-                measurable=row["measurable"],
-                notes=row["notes"],
-                stage=row.get("stage", ""),
-                subgroup=row.get("subgroup", ""),
-                accumulation=row.get("accumulation", ""),
-                breakdown=row.get("breakdown", ""),
-                plan_value=_float(row["target_value"]),
-                plan_unit=row["unit"],
-            )
-        )
-    return targets
+        for row in rows
+    ]
+
+
+def target_from_row(
+    row: dict, plan_baseline_year: int | None, plan_baselines: tuple[Baseline, ...] | None = None
+) -> Target:
+    """A catalogue row (the columns of seeds/plan_targets.csv, as text or values) as a Target,
+    its values in the indicator's unit; `plan_baselines` for a plan a bureau added (None: the
+    built-in catalogue's)."""
+
+    def number(key: str) -> float | None:
+        v = row.get(key)
+        return v if isinstance(v, int | float) else _float(str(v or ""))
+
+    value, unit = _in_indicator_unit(row["indicator_id"], number("target_value"), row["unit"])
+    high, _ = _in_indicator_unit(row["indicator_id"], number("target_value_high"), row["unit"])
+    return Target(
+        target_id=row["target_id"],
+        region_code=row["region_code"],
+        region_name=row["region_name"],
+        indicator_id=row["indicator_id"],
+        target_year=int(row["target_year"]),
+        comparator=row["comparator"],
+        target_value=value,
+        target_value_high=high,
+        unit=unit,
+        binding=row["binding"],
+        source_file=row["source_file"],
+        source_line=int(row["source_line"] or 0),
+        source_quote=row["source_quote"],
+        measurable=row["measurable"],
+        notes=row.get("notes") or "",
+        stage=row.get("stage") or "",
+        subgroup=row.get("subgroup") or "",
+        accumulation=row.get("accumulation") or "",
+        breakdown=row.get("breakdown") or "",
+        plan_id=row.get("plan_id") or "",
+        plan_baseline_year=plan_baseline_year,
+        plan_baselines=plan_baselines,
+        plan_value=number("target_value"),
+        plan_unit=row["unit"],
+    )
+
+
+def baseline_from_row(row: dict) -> Baseline:
+    """A baseline row (the columns of seeds/plan_baselines.csv) as a Baseline, its value in
+    the indicator's unit."""
+    value = float(row["value"])
+    return Baseline(
+        baseline_id=row["baseline_id"],
+        region_code=row["region_code"],
+        indicator_id=row["indicator_id"],
+        stage=row.get("stage") or "",
+        subgroup=row.get("subgroup") or "",
+        year=int(row["year"]),
+        value=_in_indicator_unit(row["indicator_id"], value, row["unit"])[0],
+        source_file=row["source_file"],
+        source_line=int(row["source_line"] or 0),
+        source_quote=row["source_quote"],
+        plan_value=value,
+        plan_unit=row["unit"],
+        plan_id=row.get("plan_id") or "",
+    )
 
 
 @cache
@@ -318,24 +378,7 @@ def load_baselines(path: Path = BASELINES_PATH) -> tuple[Baseline, ...]:
     if not path.exists():
         return ()
     with path.open(encoding="utf-8", newline="") as fh:
-        rows = [row for row in csv.DictReader(fh) if row["value"].strip()]
-    return tuple(
-        Baseline(
-            baseline_id=row["baseline_id"],
-            region_code=row["region_code"],
-            indicator_id=row["indicator_id"],
-            stage=row["stage"],
-            subgroup=row["subgroup"],
-            year=int(row["year"]),
-            value=_in_indicator_unit(row["indicator_id"], float(row["value"]), row["unit"])[0],
-            source_file=row["source_file"],
-            source_line=int(row["source_line"]),
-            source_quote=row["source_quote"],
-            plan_value=float(row["value"]),
-            plan_unit=row["unit"],
-        )
-        for row in rows
-    )
+        return tuple(baseline_from_row(r) for r in csv.DictReader(fh) if r["value"].strip())
 
 
 def enforceable_targets(path: Path = CATALOGUE_PATH) -> list[Target]:

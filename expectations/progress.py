@@ -26,6 +26,7 @@ COVERAGE = ("computed", "reported", "awaiting report", "qualitative", "not enfor
 # BI dashboard does not break when a column happens to be all null in one night's results.
 _TARGET = {
     "target_id": "varchar",
+    "plan_id": "varchar",
     "region_code": "varchar",
     "region_name": "varchar",
     "indicator_id": "varchar",
@@ -97,6 +98,7 @@ def progress_frame(results: list[TargetResult]) -> pd.DataFrame:
         rows.append(
             {
                 "target_id": t.target_id,
+                "plan_id": t.plan_id or None,
                 "region_code": t.region_code,
                 "region_name": t.region_name,
                 "indicator_id": t.indicator_id,
@@ -145,6 +147,7 @@ def coverage_frame(
         rows.append(
             {
                 "target_id": t.target_id,
+                "plan_id": t.plan_id or None,
                 "region_code": t.region_code or None,
                 "region_name": t.region_name,
                 "indicator_id": t.indicator_id,

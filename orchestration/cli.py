@@ -176,6 +176,47 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args) -> int:
+    """eduwh plan extract / accept: a bureau's plan document in, reviewed targets out."""
+    from orchestration.plans import (
+        PlanRefused,
+        extract_candidates,
+        read_document,
+        read_manifest,
+        write_review_workbook,
+    )
+    from orchestration.plans.catalogue import accept
+    from orchestration.settings import get_settings
+
+    landing = get_settings().landing_dir
+    try:
+        if args.plan_command == "extract":
+            path = Path(args.document).resolve()
+            document = read_document(path, landing)
+            manifest = read_manifest(path, landing)
+            candidates = extract_candidates(document, manifest)
+            out = Path(args.out) if args.out else path.with_name(f"{manifest.plan_id}.review.xlsx")
+            write_review_workbook(candidates, document, manifest, out)
+            unsure = sum(1 for c in candidates if c.unsure)
+            print(
+                f"{len(candidates)} candidate targets and baselines of {manifest.title} "
+                f"({manifest.plan_id}), {unsure} with fields to check, written to {out}. "
+                f"Mark each row 接受, 修改 or 拒绝 in column 决定, then run "
+                f"`eduwh plan accept {out}`."
+            )
+            return 0
+        plan = accept(Path(args.workbook).resolve(), landing)
+    except PlanRefused as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(
+        f"Accepted {len(plan.targets)} targets and {len(plan.baselines)} baselines of "
+        f"{plan.manifest.title} ({plan.manifest.plan_id}) into the catalogue "
+        f"(plans/accepted/{plan.workbook}); `eduwh build` enforces them."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command and its options (tests list the commands from it)."""
     parser = argparse.ArgumentParser(prog="eduwh", description=__doc__)
@@ -250,6 +291,23 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--extract", choices=list(CONTRACTS), help="only this extract")
     audit.add_argument("--region", help="only files of this region code")
     audit.add_argument("--year", type=int, help="only files of this year")
+    plan = sub.add_parser(
+        "plan",
+        help="add a plan: propose its targets for review, then accept the reviewed workbook",
+        description="A plan document (.txt, .docx or .pdf with a text layer) and its manifest "
+        "(<document>.manifest.json: title, region_code, kind five_year|three_year|annual, "
+        "period_start, period_end, issue_date) go in <landing>/plans/. `extract` proposes the "
+        "targets and baselines it finds in a review workbook; `accept` validates the reviewed "
+        "workbook against the document and adds it to the catalogue the next build enforces.",
+    )
+    plan_sub = plan.add_subparsers(dest="plan_command", required=True)
+    extract = plan_sub.add_parser("extract", help="write the review workbook of a plan document")
+    extract.add_argument("document", help="the plan document, in <landing>/plans/")
+    extract.add_argument("--out", help="workbook path (default: beside the document)")
+    accepted = plan_sub.add_parser(
+        "accept", help="validate a reviewed workbook and add its rows to the catalogue"
+    )
+    accepted.add_argument("workbook", help="the reviewed workbook (.xlsx)")
     return parser
 
 
@@ -266,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         return _report(args)
     if args.command == "audit":
         return _audit(args)
+    if args.command == "plan":
+        return _plan(args)
     if args.command == "generate":
         _generate(args)
         return 0

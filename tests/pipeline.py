@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.plans.plan_files import add_accepted_plan
+
 LUOYANG_SCALE = 0.03
 # 卧龙区 and 洛阳市 only: the figures test_pipeline checks are theirs; every region's files are
 # checked in tests/demo and run end to end by `make demo`
@@ -43,6 +45,8 @@ def run_pipeline(root: Path, scenario: str | None = None):
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
     generate(landing, luoyang_scale=LUOYANG_SCALE, scenario=scenario, regions=PIPELINE_REGIONS)
     manifest = as_bureau_exports(landing)
+    # 洛阳市's bureau adds its 十五五 plan (a generated .docx) beside the built-in catalogue
+    add_accepted_plan(landing)
     return manifest, warehouse, run_job(landing, warehouse), landing
 
 

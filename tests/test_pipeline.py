@@ -15,6 +15,7 @@ from expectations.catalogue import enforceable_targets, load_targets
 from expectations.data_docs import remote_resources
 from orchestration.ingest.loaders import load_landing
 from orchestration.ingest.privacy import scan_warehouse
+from orchestration.plans.catalogue import landed_catalogue
 from orchestration.reporting.summary import summarise
 from orchestration.serving.publish import table_counts
 from orchestration.settings import DEMO_PSEUDONYM_KEY
@@ -257,10 +258,14 @@ def test_every_indicator_has_a_row_for_every_region_level_and_year(baseline_run)
 
 
 def test_every_catalogue_row_is_checked_or_says_why_not(baseline_run):
-    _, warehouse, result, _ = baseline_run
+    _, warehouse, result, landing = baseline_run
     summary = summarise(result)
-    enforced = {t.target_id for t in enforceable_targets()}
-    assert {t["check"] for t in summary.targets} == enforced
+    built_in = {t.target_id for t in enforceable_targets()}
+    landed = [t for t in landed_catalogue(landing).targets()]
+    enforced = built_in | {t.target_id for t in landed if t.enforceable}
+    # one asset check per target the code location knew when it loaded (the built-in
+    # catalogue, and the added plan if it was accepted before); every target has its verdict
+    assert built_in <= {t["check"] for t in summary.targets} <= enforced
     assert summary.dbt_tests_failed == []
     progress = dict(query(warehouse, "select target_id, status from marts.mart_plan_progress"))
     assert set(progress) == enforced
@@ -276,7 +281,7 @@ def test_every_catalogue_row_is_checked_or_says_why_not(baseline_run):
         "count(*) filter (where not is_enforced and reason_not_enforced is null) "
         "from marts.mart_target_coverage",
     )[0]
-    assert coverage == (len(load_targets()), len(enforced), 0)
+    assert coverage == (len(load_targets()) + len(landed), len(enforced), 0)
     report = summary.render()
     assert "Plan targets by region:" in report and "Worst misses" in report
     # the validation's Data Docs are beside the warehouse and load nothing from the internet
@@ -291,7 +296,7 @@ def test_a_region_that_misses_one_target_fails_exactly_that_extra_check(baseline
     baseline_failed = {t["check"] for t in summarise(baseline_run[2]).targets_failed}
     failed = [t for t in summary.targets_failed if t["check"] not in baseline_failed]
     assert [t["check"] for t in failed] == [MISSED_TARGET]
-    assert len(summary.targets) == len(enforceable_targets())
+    assert len(summary.targets) == len(summarise(baseline_run[2]).targets)
     report = summary.render()
     line = next(x for x in report.splitlines() if MISSED_TARGET.split("_2025_")[1] in x
                 and "洛阳市 (410300)" in x and "· 2025:" in x)  # fmt: skip
@@ -325,3 +330,31 @@ def test_the_serving_file_opens_in_a_duckdb_1x_client_and_answers_the_readme_que
         )
         assert out.returncode == 0, out.stderr
         assert len(out.stdout.strip().splitlines()) >= 2, f"no rows for:\n{block}"
+
+
+def test_a_plan_the_bureau_added_is_enforced_beside_the_built_in_one(baseline_run):
+    """洛阳市's 十五五 plan (added with `eduwh plan extract` / `accept` before the run) and its
+    十四五 plan of the built-in catalogue have targets on the same indicator: both are in the
+    results, each with its own plan and baseline year; the 2030 target has no data yet."""
+    _, warehouse, _, _ = baseline_run
+    rows = dict(
+        (r[0], r[1:])
+        for r in query(
+            warehouse,
+            "select plan_id, target_year, baseline_year, status, actual_year "
+            "from marts.mart_plan_progress "
+            "where region_code = '410300' and indicator_id = 'preschool_gross_enrolment_rate'",
+        )
+    )
+    assert rows["410300_five_year_2021_2025"][:2] == (2025, 2020)
+    assert rows["410300_five_year_2021_2025"][2] in ("met", "missed")
+    assert rows["410300_five_year_2026_2030"] == (2030, 2025, "no_data", None)
+    plans = dict(query(warehouse, "select plan_id, origin from marts.dim_plan"))
+    assert plans["410300_five_year_2026_2030"] == "accepted"
+    assert sum(origin == "built_in" for origin in plans.values()) == 11
+    (accepted,) = query(
+        warehouse,
+        "select count(*) from marts.mart_plan_targets where origin = 'accepted' "
+        "and plan_id = '410300_five_year_2026_2030'",
+    )[0:1]
+    assert accepted[0] >= 2

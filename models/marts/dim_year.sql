@@ -18,6 +18,8 @@ years as (
                 then '十三五'
             when {{ var('first_year') }} + generated_number - 1 between 2026 and 2030
                 then '十五五'
+            when {{ var('first_year') }} + generated_number - 1 between 2031 and 2035
+                then '十六五'
         end as plan_period,
         {{ var('first_year') }} + generated_number - 1
         = {{ var('plan_baseline_year') }} as is_plan_baseline_year,

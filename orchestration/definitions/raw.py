@@ -20,6 +20,7 @@ from dagster import (
 from orchestration.definitions.resources import WRITER_POOL
 from orchestration.ingest.contracts import CONTRACTS
 from orchestration.ingest.loaders import load_landing, render_load_report, row_count_problems
+from orchestration.plans.catalogue import landed_catalogue, store
 from orchestration.serving.publish import fresh_staging
 from orchestration.settings import get_settings
 
@@ -68,6 +69,11 @@ def load_landing_assets(context: AssetExecutionContext) -> Iterator[Any]:
         extracts=None if everything else selected,
     )
     context.log.info("Load report:\n" + render_load_report(run))
+    # the catalogue of plans bureaus added (accepted review workbooks) into raw.plan_*
+    landed = landed_catalogue(settings.landing_dir)
+    for refusal in landed.refusals:
+        context.log.error(refusal)
+    context.log.info(f"Plan catalogue: {store(settings.warehouse_path, landed)}")
     for r in run.files:
         if r.status == "refused":
             context.log.error(r.message)

@@ -17,13 +17,25 @@ from dagster import (
     asset,
 )
 
-from expectations.catalogue import Target, enforceable_targets, load_targets
+from expectations.catalogue import Target, load_targets
 from orchestration.definitions.models import INDICATOR_MART
 from orchestration.definitions.resources import WRITER_POOL
+from orchestration.plans.catalogue import landed_catalogue
 from orchestration.settings import get_settings
 
 PLAN_PROGRESS = AssetKey(["marts", "mart_plan_progress"])
-PLAN_TARGETS = enforceable_targets()
+
+
+def catalogue() -> list[Target]:
+    """The built-in catalogue (seeds) and the plans bureaus added (the accepted review
+    workbooks of the landing folder)."""
+    return load_targets() + landed_catalogue(get_settings().landing_dir).targets()
+
+
+# One asset check per enforced target of the catalogue as the code location loads it; a plan
+# accepted later gets its checks at the next load, and every run validates the catalogue as it
+# is then (mart_plan_progress holds every verdict either way).
+PLAN_TARGETS = [t for t in catalogue() if t.enforceable]
 RECONCILIATION_CHECK = "baselines_reconcile"
 RECONCILIATION_STATUSES = ("match", "mismatch", "no_data", "not_reconciled")
 
@@ -118,15 +130,17 @@ def mart_plan_progress(context: AssetExecutionContext) -> Iterator[Any]:
     reason = missing_assets()
     if reason:
         context.log.error(f"Data Docs not built: {reason}")
-    standard_regions = [t.region_code for t in PLAN_TARGETS if t.is_school_standard]
+    rows = catalogue()
+    enforced = [t for t in rows if t.enforceable]
+    standard_regions = [t.region_code for t in enforced if t.is_school_standard]
     results = validate_targets(
         read_indicator_mart(warehouse),
-        PLAN_TARGETS,
+        enforced,
         docs_dir=None if reason else docs,
         standards=read_standard_units(warehouse, standard_regions),
     )
     docs_note = f"not built: {reason}" if reason else MetadataValue.path(str(docs / "index.html"))
-    write_progress(warehouse, results, load_targets())
+    write_progress(warehouse, results, rows)
     yield MaterializeResult(
         metadata={
             **{status: sum(r.status == status for r in results) for status in STATUSES},
@@ -157,8 +171,11 @@ def mart_plan_progress(context: AssetExecutionContext) -> Iterator[Any]:
             or "none",
         },
     )
+    declared = {t.target_id for t in PLAN_TARGETS}
     for r in results:
         t = r.target
+        if t.target_id not in declared:
+            continue
         yield AssetCheckResult(
             asset_key=PLAN_PROGRESS,
             check_name=t.target_id,

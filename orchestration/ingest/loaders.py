@@ -67,6 +67,8 @@ STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
 # checkpointing every 1 GB of log measured faster: bench/NOTES.md.
 COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
+# plan documents and their reviewed workbooks (orchestration/plans/catalogue.py reads them)
+PLANS_FOLDER = "plans"
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
 IDENTITY_RE = re.compile(r"^(?P<extract>[a-z]+)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])")
 # Files that are not deliveries: hidden files, Excel lock files, generator and file manifests.
@@ -195,6 +197,8 @@ def scan_landing(landing_dir: Path) -> list[LandingFile]:
             MANIFEST_SUFFIX
         ):
             continue
+        if rel.parts[0] == PLANS_FOLDER and len(rel.parts) > 1:
+            continue  # plan documents and reviews: the plan catalogue reads them, not a contract
         try:
             manifest = read_manifest(path)
         except FileRefused as exc:

@@ -84,9 +84,10 @@ def write_txt(path: Path, encoding: str = "utf-8", text: str = PLAN_TEXT) -> Pat
     return path
 
 
-def write_docx(path: Path) -> Path:
+def write_docx(path: Path, **manifest) -> Path:
     import docx
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     document = docx.Document()
     for text in DOCX_PARAGRAPHS:
         document.add_paragraph(text)
@@ -96,7 +97,7 @@ def write_docx(path: Path) -> Path:
             table.cell(r, c).text = text
     document.add_paragraph("三、保障措施")
     document.save(str(path))
-    write_manifest(path)
+    write_manifest(path, **manifest)
     return path
 
 
@@ -129,3 +130,40 @@ def write_scanned_pdf(path: Path) -> Path:
     c.save()
     write_manifest(path)
     return path
+
+
+# the indicators of the generated .docx plan a reviewer accepts; the rest are rejected
+ACCEPTED_INDICATORS = ("preschool_gross_enrolment_rate", "inclusive_kindergarten_coverage")
+
+
+def review(book: Path, decide) -> None:
+    """Mark every candidate row of a review workbook as `decide(indicator cell)` says, as a
+    reviewer would in Excel (openpyxl saves it as Excel would)."""
+    from openpyxl import load_workbook
+
+    from orchestration.plans.review import COL, SHEET
+
+    wb = load_workbook(book)
+    ws = wb[SHEET]
+    for r in range(2, ws.max_row + 1):
+        indicator = str(ws.cell(row=r, column=COL["indicator"]).value or "")
+        ws.cell(row=r, column=COL["decision"], value=decide(indicator))
+    wb.save(book)
+
+
+def add_accepted_plan(landing: Path, region: str = "410300") -> tuple[Path, Path]:
+    """The README's three commands on a generated .docx 十五五 plan (2026–2030) of `region`:
+    the document and its manifest in <landing>/plans/, `eduwh plan extract`, a review that
+    accepts ACCEPTED_INDICATORS, `eduwh plan accept`. Returns (document, workbook)."""
+    import pytest
+
+    from orchestration.cli import main
+
+    document = write_docx(landing / "plans" / "plan.docx", region_code=region)
+    book = document.with_name(f"{region}_five_year_2026_2030.review.xlsx")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EDUWH_LANDING_DIR", str(landing))
+        assert main(["plan", "extract", str(document)]) == 0
+        review(book, lambda ind: "接受" if any(i in ind for i in ACCEPTED_INDICATORS) else "拒绝")
+        assert main(["plan", "accept", str(book)]) == 0
+    return document, book
