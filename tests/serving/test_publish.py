@@ -139,10 +139,19 @@ def test_a_missed_binding_target_is_an_error_and_the_run_still_publishes(tmp_pat
         region_code="411303",
         indicator_id="edu_general_budget",
         target_year=2020,
+        stage=None,
         comparator=">=",
         target_value=1e12,
+        unit="yuan",
+        plan_value=1e12,
+        plan_unit="yuan",
     )
+    assert unreachable.enforceable
+    # the run validates the catalogue as it then is (seeds and landed plans), and the checks
+    # are declared from PLAN_TARGETS: re-aim both
+    built_in = [unreachable if t == binding else t for t in targets_layer.load_targets()]
     targets = [unreachable if t is binding else t for t in targets_layer.PLAN_TARGETS]
+    monkeypatch.setattr(targets_layer, "load_targets", lambda: built_in)
     monkeypatch.setattr(targets_layer, "PLAN_TARGETS", targets)
     job = definitions.defs.resolve_job_def("warehouse_job")
     result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
