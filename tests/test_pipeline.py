@@ -358,3 +358,17 @@ def test_a_plan_the_bureau_added_is_enforced_beside_the_built_in_one(baseline_ru
         "and plan_id = '410300_five_year_2026_2030'",
     )[0:1]
     assert accepted[0] >= 2
+    # The 2030 target's milestones run from its own plan's baseline (2025: 92.5 % in the
+    # plan's indicator table), not from the 十四五 plan's 2020 figure.
+    from orchestration.plans.catalogue import landed_catalogue
+
+    landing = baseline_run[3]
+    (target,) = [
+        t
+        for t in landed_catalogue(landing).targets()
+        if t.indicator_id == "preschool_gross_enrolment_rate" and t.target_year == 2030
+    ]
+    assert (target.baseline.year, target.baseline.value) == (2025, 92.5)
+    assert target.milestone(2025) is None
+    assert target.milestone(2026) == pytest.approx(92.5 + (95 - 92.5) / 5)
+    assert target.milestone(2029) == pytest.approx(92.5 + (95 - 92.5) * 4 / 5)
