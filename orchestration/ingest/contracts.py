@@ -765,6 +765,15 @@ REASONS: dict[str, str] = {
     "bad_format": "does not have the required format",
     "unknown_code": "not one of the allowed codes",
     "unknown_region": "not a region code in the region reference",
+    "unknown_indicator": "not an indicator the warehouse knows (seeds/plan_indicators.csv); "
+    "use the indicator code the template gives",
+    "computed_indicator": "an indicator the warehouse computes from the extracts, so it is not "
+    "reported; the value column gives the computed figure where there is one",
+    "unit_mismatch": "not the indicator's unit (the template's 单位); report in that unit",
+    "region_level_not_targeted": "no plan target on this indicator at this region's level (nor "
+    "above it, for figures that add up), so the figure is not used",
+    "not_an_organisation": "looks like a person's name; give the reporting organisation "
+    "(e.g. 县教育体育局基教股), not a person; value not stored",
     "region_outside_file": "a region that is not the file's region or inside it",
     "unknown_school": "a school code not in the schools extract of the same year",
     "year_mismatch": "a year different from the year the file is for",

@@ -47,6 +47,8 @@ from orchestration.ingest.readers import (
     read_file,
     read_manifest,
 )
+from orchestration.ingest.reported import EXTRACT as REPORTS_EXTRACT
+from orchestration.ingest.reported import add_report_issues
 from orchestration.ingest.validation import (
     Prepared,
     Pseudonymiser,
@@ -304,6 +306,8 @@ def _store(
         "create or replace temp table _issues as " + checks_sql(contract, result.year, regions)
     )
     _add_parse_issues(con, parsed)
+    if contract.name == REPORTS_EXTRACT:
+        add_report_issues(con)
     con.execute(redact_personal_values_sql())
     issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
     # A file refused as a whole still accounts for every row: its valid rows are quarantined

@@ -243,7 +243,9 @@ def _row_rules(
                 _rule(name, "'bad_format'", f"not regexp_full_match({v}, {_lit(col.pattern)})")
             )
         if col.codes:
-            reason = "'unknown_region'" if col.codes == "region" else "'unknown_code'"
+            reason = {"region": "'unknown_region'", "indicator": "'unknown_indicator'"}.get(
+                col.codes, "'unknown_code'"
+            )
             rules.append(_rule(name, reason, f"{v} is not null and not {_q('_known_' + name)}"))
             if col.codes == "region" and file_regions:
                 rules.append(
