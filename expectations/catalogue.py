@@ -383,3 +383,81 @@ def load_baselines(path: Path = BASELINES_PATH) -> tuple[Baseline, ...]:
 
 def enforceable_targets(path: Path = CATALOGUE_PATH) -> list[Target]:
     return [t for t in load_targets(path) if t.enforceable]
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One figure a region must report for its plan targets: a row of the form `eduwh template`
+    writes (indicator × breakdown × year), with what the bureau needs to fill it in."""
+
+    region_code: str
+    region_name: str
+    year: int
+    indicator_id: str
+    indicator_name_zh: str
+    breakdown: str
+    unit: str
+    min_value: float | None
+    max_value: float | None
+    is_integer: bool
+    targets: tuple[Target, ...]
+
+    @property
+    def target_text(self) -> str:
+        """The targets as the plans state them, e.g. '2025: >= 360 hours'."""
+        return "; ".join(
+            f"{t.target_year}: {t.describe()}"
+            + (" (sum since the baseline year)" if t.accumulation else "")
+            for t in self.targets
+        )
+
+    @property
+    def quote(self) -> str:
+        return " / ".join(dict.fromkeys(t.source_quote for t in self.targets))
+
+
+def target_years(target: Target) -> list[int]:
+    """The years whose reported value a target's verdict reads: its target year; every year of
+    its plan for a trend (只增不减 compares each year with the year before) or a running sum
+    since the baseline."""
+    if target.is_trend or target.accumulation:
+        first = target.baseline_year + (1 if target.accumulation else 0)
+        return list(range(first, target.target_year + 1))
+    return [target.target_year]
+
+
+def report_lines(
+    targets: list[Target], region_code: str, years: list[int] | None = None
+) -> list[ReportLine]:
+    """The figures `region_code` must report for its enforceable targets on reported
+    indicators, one per indicator × breakdown × year (restricted to `years` when given), in
+    indicator order."""
+    indicators = reported_indicators()
+    wanted: dict[tuple[str, str, int], list[Target]] = {}
+    for t in targets:
+        if t.region_code != region_code or value_source(t) != "reported":
+            continue
+        if enforcement(t) is not True:
+            continue
+        for year in target_years(t):
+            if years is None or year in years:
+                wanted.setdefault((t.indicator_id, t.breakdown, year), []).append(t)
+    lines = []
+    for (indicator_id, breakdown, year), found in sorted(wanted.items()):
+        row = indicators[indicator_id]
+        lines.append(
+            ReportLine(
+                region_code=region_code,
+                region_name=found[0].region_name,
+                year=year,
+                indicator_id=indicator_id,
+                indicator_name_zh=row["indicator_name_zh"],
+                breakdown=breakdown,
+                unit=row["unit"],
+                min_value=_float(row.get("min_value") or ""),
+                max_value=_float(row.get("max_value") or ""),
+                is_integer=(row.get("is_integer") or "").strip().lower() == "true",
+                targets=tuple(found),
+            )
+        )
+    return lines

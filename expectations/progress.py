@@ -137,6 +137,21 @@ def coverage(target: Target, result: TargetResult | None) -> str:
     return source
 
 
+def coverage_by_region(
+    targets: list[Target], results: list[TargetResult]
+) -> dict[str, dict[str, int]]:
+    """'<region name> (<code>)' → coverage → number of catalogue rows, as the run summary and
+    the report show it per region."""
+    by_id = {r.target.target_id: r for r in results}
+    counts: dict[str, dict[str, int]] = {}
+    for t in targets:
+        name = f"{t.region_name} ({t.region_code})" if t.region_code else t.region_name
+        kind = coverage(t, by_id.get(t.target_id))
+        counts.setdefault(name, {}).setdefault(kind, 0)
+        counts[name][kind] += 1
+    return counts
+
+
 def coverage_frame(
     targets: list[Target], results: list[TargetResult] | None = None
 ) -> pd.DataFrame:

@@ -74,12 +74,54 @@ def _generate(args: argparse.Namespace) -> None:
         from orchestration.demo.delivery import as_bureau_exports
 
         manifest = as_bureau_exports(out, **({"seed": args.seed} if args.seed is not None else {}))
+    if args.tier is None:
+        from orchestration.demo.reports import write_demo_reports
+
+        forms = write_demo_reports(out, **({"seed": args.seed} if args.seed is not None else {}))
+        manifest["files"] = [*manifest["files"], *forms]
     by_extract: dict[str, list[int]] = {}
     for f in manifest["files"]:
         by_extract.setdefault(f["extract"], []).append(f["rows"])
     print(f"Generated demo extracts in {out}:")
     for name, rows in sorted(by_extract.items()):
         print(f"  {name:<11}{len(rows):>5} files{sum(rows):>12,} rows")
+
+
+def _template(args: argparse.Namespace) -> int:
+    """eduwh template: the reporting form of a region's figures that no extract gives."""
+    from expectations.catalogue import load_targets, report_lines
+    from orchestration.ingest.forms import form_name, write_form
+    from orchestration.plans.catalogue import landed_catalogue
+    from orchestration.settings import get_settings
+
+    settings = get_settings()
+    targets = load_targets() + landed_catalogue(settings.landing_dir).targets()
+    lines = report_lines(targets, args.region, args.year or None)
+    if not lines:
+        years = f" for {', '.join(map(str, args.year))}" if args.year else ""
+        print(
+            f"No plan target of region {args.region}{years} needs a reported figure: the "
+            "catalogue has none on an indicator the bureau reports (see "
+            "marts.mart_target_coverage)."
+        )
+        return 1
+    year = max(args.year) if args.year else max(line.year for line in lines)
+    out = Path(args.out) if args.out else settings.warehouse_path.parent / "forms"
+    name = lines[0].region_name
+    span = f"{min(x.year for x in lines)}–{max(x.year for x in lines)}"
+    path = write_form(
+        out / form_name(args.region, year),
+        lines,
+        title=f"{name}教育规划指标填报表（{span}）",
+        reporting_unit=args.reporting_unit or "",
+    )
+    print(
+        f"Reporting form of {name} ({args.region}), {len(lines)} figures of {span}: {path}\n"
+        "Fill in 填报值 (and 佐证材料, 填报单位, 填报日期) in Excel; a row left empty is not "
+        f"reported yet. Then drop the file, as it is named, into "
+        f"{settings.landing_dir / 'indicator_reports'}/ and run `eduwh build`."
+    )
+    return 0
 
 
 def _load(args: argparse.Namespace) -> int:
@@ -158,8 +200,8 @@ def _report(args: argparse.Namespace) -> int:
     if serving is None:
         return 1
     out = Path(args.out) if args.out else serving.parent / "report"
-    page = build_report(serving, out)
-    print(f"Plan progress report: {page}")
+    page = build_report(serving, out, plan_id=args.plan)
+    print(f"Plan progress report{f' of plan {args.plan}' if args.plan else ''}: {page}")
     return 0
 
 
@@ -256,6 +298,20 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--extract", action="append", choices=list(CONTRACTS), help="only this extract (repeatable)"
     )
+    template = sub.add_parser(
+        "template",
+        help="write a region's reporting form (XLSX) of the figures its plan targets need",
+        description="One row per indicator, breakdown and year that a region's plan targets "
+        "need and no extract gives: Chinese name, unit, target and the plan's sentence, with "
+        "empty 填报值 and 佐证材料 to fill in. The filled form, dropped into "
+        "<landing>/indicator_reports/ as it is named, loads as the indicator_reports extract.",
+    )
+    template.add_argument("--region", required=True, help="region code, e.g. 411303")
+    template.add_argument(
+        "--year", type=int, action="append", help="only this year's figures (repeatable)"
+    )
+    template.add_argument("--out", help="folder for the form (default: build/forms)")
+    template.add_argument("--reporting-unit", help="pre-fill 填报单位 (an organisation)")
     sub.add_parser("status", help="what the serving warehouse holds and which versions are kept")
     back = sub.add_parser("rollback", help="serve an earlier published version again")
     back.add_argument("--version", help="a kept version's file name (default: the newest)")
@@ -281,6 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
         "own words. One self-contained HTML file that opens offline.",
     )
     report.add_argument("--out", help="folder for index.html (default: <serving dir>/report)")
+    report.add_argument(
+        "--plan",
+        help="only this plan's targets (a plan_id of marts.dim_plan, e.g. "
+        "410300_five_year_2021_2025)",
+    )
     audit = sub.add_parser(
         "audit",
         help="summarise the load audit: rows read / loaded / quarantined, refused files",
@@ -318,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         return _load(args)
     if args.command == "status":
         return _status(args)
+    if args.command == "template":
+        return _template(args)
     if args.command == "rollback":
         return _rollback(args)
     if args.command == "report":

@@ -23,6 +23,46 @@ PIPELINE_REGIONS = ("411303", "410300")
 MISS_SCENARIO = "miss_luoyang_public_kindergarten_share"
 
 
+# 卧龙区's bureau reports two 2025 figures on the form `eduwh template` writes: one meeting its
+# target (继续教育 360 学时 a cycle), one missing it (公示 7 个工作日以上); the corrected delivery
+# of the missed run reports the second again, now meeting it.
+REPORTED = {"teacher_training_hours_per_cycle": 400, "appointment_result_publicity_days": 5}
+CORRECTED = {**REPORTED, "appointment_result_publicity_days": 8}
+
+
+def deliver_form(landing: Path, figures: dict[str, float], region: str = "411303") -> Path:
+    """`eduwh template` for the region's 2025 figures, filled in with openpyxl as a bureau fills
+    it in Excel (only 填报值 and 填报日期; the other rows left empty), and dropped into the landing
+    folder under the name the template gave it."""
+    import datetime as dt
+
+    import openpyxl
+
+    from orchestration.cli import main
+
+    forms = landing.parent / "forms"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EDUWH_LANDING_DIR", str(landing))
+        args = ["template", "--region", region, "--year", "2025", "--out", str(forms)]
+        assert main([*args, "--reporting-unit", "卧龙区教育体育局人事股"]) == 0
+    (form,) = forms.glob(f"indicator_reports_{region}_2025.xlsx")
+    wb = openpyxl.load_workbook(form)
+    ws = wb.active
+    head = {cell.value: cell.column for cell in ws[2]}
+    filled = set()
+    for row in range(3, ws.max_row + 1):
+        indicator = ws.cell(row=row, column=head["指标代码"]).value
+        if indicator in figures:
+            ws.cell(row=row, column=head["填报值"], value=figures[indicator])
+            ws.cell(row=row, column=head["填报日期"], value=dt.date(2026, 1, 10))
+            filled.add(indicator)
+    assert filled == set(figures), f"the template has no row for {set(figures) - filled}"
+    target = landing / "indicator_reports" / form.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target
+
+
 def run_job(landing: Path, warehouse: Path):
     from dagster import DagsterInstance
 
@@ -47,6 +87,7 @@ def run_pipeline(root: Path, scenario: str | None = None):
     manifest = as_bureau_exports(landing)
     # 洛阳市's bureau adds its 十五五 plan (a generated .docx) beside the built-in catalogue
     add_accepted_plan(landing)
+    deliver_form(landing, REPORTED)
     return manifest, warehouse, run_job(landing, warehouse), landing
 
 
@@ -71,6 +112,7 @@ def run_corrected_delivery(baseline, root: Path, scenario: str = MISS_SCENARIO):
     assert changed, f"scenario {scenario} changed no file"
     for path in changed:
         shutil.copy2(corrected / path, landing / path)
+    deliver_form(landing, CORRECTED)  # a second delivery of the form, corrected
     serving = root / "serving" / "warehouse.duckdb"
     serving.parent.mkdir()
     shutil.copy2(base_warehouse.parent / "serving" / "warehouse.duckdb", serving)

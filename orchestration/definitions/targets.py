@@ -120,7 +120,7 @@ def _severity(r) -> AssetCheckSeverity:
 )
 def mart_plan_progress(context: AssetExecutionContext) -> Iterator[Any]:
     from expectations.data_docs import missing_assets
-    from expectations.progress import STATUSES, write_progress
+    from expectations.progress import STATUSES, coverage_by_region, write_progress
     from expectations.suite import validate_targets
 
     warehouse = get_settings().warehouse_path
@@ -145,6 +145,7 @@ def mart_plan_progress(context: AssetExecutionContext) -> Iterator[Any]:
         metadata={
             **{status: sum(r.status == status for r in results) for status in STATUSES},
             "data_docs": docs_note,
+            "coverage_by_region": MetadataValue.json(coverage_by_region(rows, results)),
         }
     )
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -275,6 +275,9 @@ class ExtractContract:
     # rows may describe years other than the file's (a report filed in one year restates the
     # figures of earlier years); the file's year then only identifies the delivery
     rows_of_other_years: bool = False
+    # a form's rows are pre-filled: one whose value in this column is empty is not reported
+    # yet, and counts as a blank row (not read), not as a row missing a value
+    unreported_when_empty: str | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -733,6 +736,7 @@ CONTRACTS: dict[str, ExtractContract] = {
             ),
             natural_key=("year", "region_code", "indicator_id", "breakdown"),
             rows_of_other_years=True,
+            unreported_when_empty="value",
         ),
     )
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import json
 from dataclasses import dataclass, field
@@ -460,6 +461,29 @@ def read_file(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFi
         raise
     except OSError as exc:
         raise FileRefused(f"{path}: the file cannot be read ({exc.strerror or exc}).") from exc
+    if contract.unreported_when_empty:
+        parsed = _drop_unreported(parsed, contract.unreported_when_empty)
     if parsed.rows_read == 0:
         raise FileRefused(f"{path}: has a header but no data rows.")
     return parsed
+
+
+def _drop_unreported(parsed: ParsedFile, column: str) -> ParsedFile:
+    """A form's row whose figure is left empty is not reported yet: it is counted with the
+    blank rows (not read), so a template filled in part loads as it is. A row with a parse
+    issue stays, to be quarantined."""
+    values = parsed.table.column(column)
+    filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(values), ""), False)
+    flagged = {i.row_number for i in parsed.issues}
+    if flagged:
+        filled = pc.or_(filled, pc.is_in(parsed.table.column("_row_number"), pa.array(flagged)))
+    kept = parsed.table.filter(filled)
+    dropped = parsed.table.num_rows - kept.num_rows
+    if not dropped:
+        return parsed
+    return dataclasses.replace(
+        parsed,
+        table=kept,
+        rows_read=parsed.rows_read - dropped,
+        blank_rows=parsed.blank_rows + dropped,
+    )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from expectations.catalogue import Baseline, Target
-from expectations.progress import STATUSES, miss_rank, shortfall
+from expectations.progress import COVERAGE, STATUSES, miss_rank, shortfall
 from expectations.suite import check_years
 
 # Worst first: a heat-map cell shows the worst status of its targets. `no_data` ranks above
@@ -54,6 +54,14 @@ STATUS_COLOURS = {
     "missed": ("#d73027", "#ffffff"),
     "no_data": ("#d0d0d0", "#1b1b1b"),
 }
+# how a catalogue row is covered (expectations.progress.COVERAGE), as the report labels it
+COVERAGE_LABELS = (
+    ("computed", "计算 computed"),
+    ("reported", "填报 reported"),
+    ("awaiting report", "待填报 awaiting"),
+    ("qualitative", "定性 qualitative"),
+    ("not enforced", "未执行 not enforced"),
+)
 BINDING_LABELS = {"binding": "约束性 binding", "expected": "预期性 expected"}
 SERIES_COLOUR = "#2b5c8a"
 FALL_COLOUR = "#b2182b"
@@ -64,6 +72,8 @@ FONT_STACK = (
     '"Source Han Sans SC", "WenQuanYi Micro Hei", "Segoe UI", system-ui, sans-serif'
 )
 
+if {k for k, _ in COVERAGE_LABELS} != set(COVERAGE):
+    raise RuntimeError("the report's coverage labels differ from expectations.progress.COVERAGE")
 if set(SEVERITY) != set(STATUSES) or set(STATUS_LABELS) != set(STATUSES):
     raise RuntimeError("the report's statuses differ from expectations.progress.STATUSES")
 
@@ -152,8 +162,10 @@ def _float(value: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
+def _records(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params) if params else con.execute(sql)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -168,14 +180,24 @@ class ReportData:
     catalogue_rows: int
     enforced_rows: int
     data_years: tuple[int, int] | None
+    # region_code -> computed / reported / awaiting report / qualitative / not enforced -> rows
+    coverage: dict[str, Counter] = field(default_factory=dict)
+    # region_code -> the catalogue rows still awaiting the bureau's report
+    awaiting: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    plan_id: str | None = None  # the plan the report is restricted to, if any
 
 
-def load(warehouse_path: Path) -> ReportData:
+def load(warehouse_path: Path, plan_id: str | None = None) -> ReportData:
+    """What the report shows, from the warehouse; restricted to one plan's targets when
+    `plan_id` is given (marts.dim_plan)."""
+    where = "" if plan_id is None else "where plan_id = $plan"
+    params = {} if plan_id is None else {"plan": plan_id}
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         progress = _records(
             con,
-            "select * from marts.mart_plan_progress "
+            f"select * from marts.mart_plan_progress {where} "
             "order by region_code, indicator_id, target_year, target_id",
+            params,
         )
         # DuckDB scans a table in insertion order, i.e. seeds/indicators.csv's order, which
         # groups indicators by stage; that is the order a reader expects.
@@ -197,8 +219,29 @@ def load(warehouse_path: Path) -> ReportData:
             """,
         )
         catalogue_rows, enforced_rows = con.execute(
-            "select count(*), count(*) filter (where is_enforced) from marts.mart_target_coverage"
+            "select count(*), count(*) filter (where is_enforced) "
+            f"from marts.mart_target_coverage {where}",
+            params,
         ).fetchone()
+        coverage_rows = _records(
+            con,
+            f"select region_code, coverage, count(*) as n from marts.mart_target_coverage {where} "
+            "group by 1, 2",
+            params,
+        )
+        awaiting_rows = _records(
+            con,
+            """
+            select c.region_code, c.region_name, c.target_id, c.indicator_id,
+                   i.indicator_name_zh,
+                   c.target_year, c.source_quote
+            from marts.mart_target_coverage as c
+            left join marts.dim_indicator as i on c.indicator_id = i.indicator_id
+            where c.coverage = 'awaiting report'"""
+            + ("" if plan_id is None else " and c.plan_id = $plan")
+            + " order by c.region_code, c.target_year, c.indicator_id, c.target_id",
+            params,
+        )
         first, last = con.execute(
             "select min(year), max(year) from marts.mart_indicator_values"
         ).fetchone()
@@ -216,7 +259,16 @@ def load(warehouse_path: Path) -> ReportData:
     for r in value_rows:
         series[(r["region_code"], r["indicator_id"])][int(r["year"])] = _float(r["value"])
     targets = [_target_row(r) for r in progress]
-    regions = dict(sorted({t.target.region_code: t.target.region_name for t in targets}.items()))
+    coverage: dict[str, Counter] = defaultdict(Counter)
+    for r in coverage_rows:
+        coverage[r["region_code"] or ""][r["coverage"]] += int(r["n"])
+    awaiting: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in awaiting_rows:
+        awaiting[r["region_code"] or ""].append(r)
+    # a region whose only rows await a report still gets its section: it has to send them
+    named = {r["region_code"]: r["region_name"] for r in awaiting_rows if r["region_code"]}
+    named |= {t.target.region_code: t.target.region_name for t in targets}
+    regions = dict(sorted(named.items()))
     return ReportData(
         targets=targets,
         indicators=indicators,
@@ -225,13 +277,16 @@ def load(warehouse_path: Path) -> ReportData:
         catalogue_rows=int(catalogue_rows),
         enforced_rows=int(enforced_rows),
         data_years=None if first is None else (int(first), int(last)),
+        coverage=coverage,
+        awaiting=dict(awaiting),
+        plan_id=plan_id,
     )
 
 
-def build_report(warehouse_path: Path, out_dir: Path) -> Path:
+def build_report(warehouse_path: Path, out_dir: Path, plan_id: str | None = None) -> Path:
     """Write the report of the warehouse at `warehouse_path` (opened read-only) to
-    `out_dir/index.html` and return that path."""
-    data = load(warehouse_path)
+    `out_dir/index.html` and return that path; only one plan's targets if `plan_id`."""
+    data = load(warehouse_path, plan_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "index.html"
     page.write_text(render(data, warehouse_path), encoding="utf-8")
@@ -428,6 +483,8 @@ class RegionView:
     counts: Counter
     has_values: bool
     cards: list[Card]
+    coverage: Counter  # computed / reported / awaiting report / qualitative / not enforced
+    awaiting: list[dict[str, Any]]  # the figures the bureau has yet to report
 
 
 @dataclass(frozen=True)
@@ -467,7 +524,15 @@ def _region_view(data: ReportData, code: str, name: str) -> RegionView:
     has_values = any(
         v is not None for (c, _), s in data.series.items() if c == code for v in s.values()
     )
-    return RegionView(code, name, Counter(r.status for r in rows), has_values, cards)
+    return RegionView(
+        code,
+        name,
+        Counter(r.status for r in rows),
+        has_values,
+        cards,
+        data.coverage.get(code, Counter()),
+        data.awaiting.get(code, []),
+    )
 
 
 def _heat_map(data: ReportData) -> list[tuple[Indicator, list[tuple[str, str, HeatCell | None]]]]:
@@ -509,6 +574,7 @@ TEMPLATES.globals.update(
     STATUSES=STATUSES,
     SEVERITY=SEVERITY,
     STATUS_LABELS=STATUS_LABELS,
+    COVERAGE_LABELS=COVERAGE_LABELS,
     STATUS_COLOURS=STATUS_COLOURS,
     BINDING_LABELS=BINDING_LABELS,
     SERIES_COLOUR=SERIES_COLOUR,

@@ -18,6 +18,14 @@ from orchestration.ingest.loaders import FileLoadResult, LoadRun, render_load_re
 # plan-progress report list them all.
 SHOWN_FILES = 10
 SHOWN_MISSES = 15
+# how a catalogue row is covered (expectations.progress.COVERAGE), as the table heads it
+COVERAGE_COLUMNS = (
+    ("computed", "computed"),
+    ("reported", "reported"),
+    ("awaiting report", "awaiting"),
+    ("qualitative", "qualitat."),
+    ("not enforced", "not enf."),
+)
 
 
 @dataclass
@@ -33,6 +41,8 @@ class RunSummary:
     published: str | None = None  # the serving path, when this run published
     outputs: dict[str, str] = field(default_factory=dict)  # e.g. the report: where to find it
     reconciliation: dict[str, Any] = field(default_factory=dict)
+    # region → computed / reported / awaiting report / qualitative / not enforced → rows
+    coverage: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def targets_failed(self) -> list[dict[str, Any]]:
@@ -66,12 +76,16 @@ class RunSummary:
         ]
         lines += [f"  FAILED {name}" for name in self.dbt_tests_failed]
         counts = Counter(t["status"] for t in self.targets)
+        catalogue = (
+            sum(sum(kinds.values()) for kinds in self.coverage.values())
+            if self.coverage
+            else len(load_targets())
+        )
         lines += [
             "",
-            f"Plan targets: {len(self.targets)} enforced of {len(load_targets())} in the "
-            "catalogue — "
+            f"Plan targets: {len(self.targets)} enforced of {catalogue} in the catalogue — "
             + ", ".join(f"{s.replace('_', ' ')} {counts[s]}" for s in STATUSES)
-            + " (no data: the region or year is not in the extracts)",
+            + " (no data: the year is not in the extracts, or the figure awaits its report)",
         ]
         lines += self._by_region()
         lines += self._worst_misses()
@@ -110,21 +124,30 @@ class RunSummary:
         return lines
 
     def _by_region(self) -> list[str]:
-        """Per region: targets met / on track / at risk / missed / no data, and catalogue rows
-        that are not measurable (not enforced)."""
+        """Per region: the verdicts of the enforced targets (met / on track / at risk / missed /
+        no data), and how every catalogue row is covered (computed from the extracts, reported
+        by the bureau, awaiting its report, qualitative, or not enforced)."""
         counts: dict[str, Counter] = {}
         for t in self.targets:
             counts.setdefault(t["region"], Counter())[t["status"]] += 1
-        for t in load_targets():
-            if not t.enforceable:
-                name = f"{t.region_name} ({t.region_code})" if t.region_code else t.region_name
-                counts.setdefault(name, Counter())["not_measurable"] += 1
-        columns = (*STATUSES, "not_measurable")
-        lines = ["", "Plan targets by region:", "  " + _pad("region", 30) + "".join(
-            f"{c.replace('_', ' '):>15}" for c in columns
-        )]  # fmt: skip
+        for region, kinds in self.coverage.items():
+            counts.setdefault(region, Counter()).update(
+                {f"cov:{kind}": n for kind, n in kinds.items()}
+            )
+        columns = [(s, s.replace("_", " "), 9) for s in STATUSES] + [
+            (f"cov:{kind}", label, 10) for kind, label in COVERAGE_COLUMNS
+        ]
+        header = "".join(f"{label:>{w}}" for _, label, w in columns)
+        lines = [
+            "",
+            "Plan targets by region: verdicts of the enforced targets | how every catalogue row "
+            "is covered",
+            "  " + _pad("region", 26) + header,
+        ]
         for region, c in sorted(counts.items()):
-            lines.append("  " + _pad(region, 30) + "".join(f"{c[col]:>15}" for col in columns))
+            lines.append(
+                "  " + _pad(region, 26) + "".join(f"{c[key]:>{w}}" for key, _, w in columns)
+            )
         return lines
 
     def _worst_misses(self, n: int = SHOWN_MISSES) -> list[str]:
@@ -179,6 +202,7 @@ def summarise(result) -> RunSummary:
         elif path == ["marts", "mart_plan_progress"]:
             docs = _plain(mat.metadata.get("data_docs"))
             summary.outputs["Great Expectations Data Docs"] = str(docs)
+            summary.coverage = _plain(mat.metadata.get("coverage_by_region")) or {}
         elif path[0] == "raw" and len(path) == 2:
             meta = {k: _plain(v) for k, v in mat.metadata.items()}
             for key in ("files_without_extract", "file_results"):

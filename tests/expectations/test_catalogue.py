@@ -150,3 +150,26 @@ def test_every_measurable_target_on_a_computed_indicator_is_enforced():
     for t in TARGETS:
         if t.measurable == "true" and t.indicator_id in computed:
             assert enforcement(t) is True, t.target_id
+
+
+def figure_conflicts(targets) -> list[str]:
+    """Targets that read one figure (region, indicator, breakdown, year) but require different
+    exact values (=): one reported figure cannot meet both, so they are figures of different
+    things (projects, stages) and need their own breakdown."""
+    exact: dict[tuple, set[float | None]] = {}
+    names: dict[tuple, list[str]] = {}
+    for t in targets:
+        if t.enforceable and t.comparator == "=" and not t.accumulation:
+            key = (t.region_code, t.indicator_id, t.breakdown, t.target_year)
+            exact.setdefault(key, set()).add(t.target_value)
+            names.setdefault(key, []).append(t.target_id)
+    return [", ".join(names[k]) for k, values in exact.items() if len(values) > 1]
+
+
+def test_no_two_targets_demand_different_exact_values_of_one_figure():
+    assert figure_conflicts(TARGETS) == []
+    project = next(t for t in TARGETS if t.indicator_id == "project_investment" and t.breakdown)
+    other = dataclasses.replace(
+        project, target_id="x", target_value=(project.target_value or 0) + 1
+    )
+    assert figure_conflicts([project, other]) == [f"{project.target_id}, x"]

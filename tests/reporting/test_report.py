@@ -50,6 +50,15 @@ VALUES = {
     "super_large_classes": {2023: 6.0, 2024: 5.0, 2025: 4.0},
 }
 
+PLAN, LATER_PLAN = "410300_five_year_2021_2025", "410300_five_year_2026_2030"
+AWAITING_QUOTE = "新建公办幼儿园10所"
+# reported targets: one reported (its verdict is in the progress mart), two awaiting the
+# bureau's report, one of them in the later plan
+COVERAGE_EXTRA = [
+    ("R1", PLAN, LUOYANG, "kindergartens_built", 2025, True, "awaiting report", AWAITING_QUOTE),
+    ("R2", LATER_PLAN, LUOYANG, "schools_built", 2030, True, "awaiting report", "新建学校5所"),
+]
+
 PROGRESS_COLUMNS = (
     "target_id, region_code, region_name, indicator_id, target_year, comparator, target_value, "
     "target_value_high, unit, binding, status, actual_value, actual_year, value_due, gap, "
@@ -86,8 +95,11 @@ PROGRESS = [
 ]  # fmt: skip
 
 
-def make_warehouse(path: Path, progress: list[tuple] = PROGRESS) -> Path:
+def make_warehouse(
+    path: Path, progress: list[tuple] = PROGRESS, extra: list[tuple] = COVERAGE_EXTRA
+) -> Path:
     """A DuckDB file with only the tables and columns the report reads."""
+    names = {LUOYANG: "洛阳市", DAXINGANLING: "大兴安岭地区"}
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.execute(
@@ -113,7 +125,8 @@ def make_warehouse(path: Path, progress: list[tuple] = PROGRESS) -> Path:
             "target_value double, target_value_high double, unit varchar, binding varchar, "
             "status varchar, actual_value double, actual_year integer, value_due double, "
             "gap double, failures varchar, baseline_year integer, baseline_value double, "
-            "source_file varchar, source_line integer, source_quote varchar)"
+            "source_file varchar, source_line integer, source_quote varchar, "
+            f"plan_id varchar default '{PLAN}')"
         )
         if progress:
             con.executemany(
@@ -122,11 +135,23 @@ def make_warehouse(path: Path, progress: list[tuple] = PROGRESS) -> Path:
                 progress,
             )
         con.execute(
-            "create table marts.mart_target_coverage (target_id varchar, is_enforced boolean)"
+            "create table marts.mart_target_coverage (target_id varchar, plan_id varchar, "
+            "region_code varchar, indicator_id varchar, target_year integer, "
+            "is_enforced boolean, coverage varchar, source_quote varchar, region_name varchar)"
         )
         con.executemany(
-            "insert into marts.mart_target_coverage values (?, ?)",
-            [(row[0], True) for row in progress] + [("X1", False), ("X2", False)],
+            "insert into marts.mart_target_coverage values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (*row, names[row[2]])
+                for row in [
+                    (r[0], PLAN, r[1], r[3], r[4], True, "computed", r[20]) for r in progress
+                ]
+                + [
+                    ("X1", PLAN, LUOYANG, "training_hours", 2025, False, "qualitative", "q"),
+                    ("X2", PLAN, LUOYANG, "appropriation", 2025, False, "not enforced", "n"),
+                    *extra,
+                ]
+            ],
         )
     return path
 
@@ -256,11 +281,13 @@ def test_header_counts_targets_by_status(report):
     header = report.split("</header>")[0]
     counts = dict(re.findall(r'<span class="badge s-(\w+)">.*?</span></span> (\d+)', header))
     assert counts == {"met": "2", "on_track": "0", "at_risk": "1", "missed": "3", "no_data": "2"}
-    assert "8 of 10 catalogue targets" in header
+    assert "10 of 12 catalogue targets" in header
 
 
 def test_warehouse_without_targets_still_renders(tmp_path):
-    page = build_report(make_warehouse(tmp_path / "w.duckdb", progress=[]), tmp_path / "out")
+    page = build_report(
+        make_warehouse(tmp_path / "w.duckdb", progress=[], extra=[]), tmp_path / "out"
+    )
     text = page.read_text(encoding="utf-8")
     assert "The warehouse enforces no target." in text
     assert "No target is missed or at risk." in text
@@ -272,3 +299,28 @@ def test_warehouse_without_targets_still_renders(tmp_path):
 )
 def test_fmt_number(value, text):
     assert fmt_number(value) == text
+
+
+def test_each_region_shows_how_its_catalogue_rows_are_covered_and_what_awaits_a_report(report):
+    section = region_section(report, LUOYANG)
+    covered = dict(re.findall(r'data-coverage="([^"]+)">[^<]*?(\d+)</span>', section))
+    assert covered == {
+        "computed": "7",
+        "reported": "0",
+        "awaiting report": "2",
+        "qualitative": "1",
+        "not enforced": "1",
+    }
+    awaiting = re.findall(r'data-awaiting="(\w+)"', section)
+    assert awaiting == ["R1", "R2"]
+    assert AWAITING_QUOTE in section and "eduwh template --region 410300" in section
+    assert "data-awaiting" not in region_section(report, DAXINGANLING)
+
+
+def test_the_report_of_one_plan_shows_only_its_targets(tmp_path):
+    page = build_report(make_warehouse(tmp_path / "w.duckdb"), tmp_path / "out", LATER_PLAN)
+    text = page.read_text(encoding="utf-8")
+    assert f"plan {LATER_PLAN} only" in text
+    assert MISSED_QUOTE not in text  # a target of the other plan
+    section = region_section(text, LUOYANG)
+    assert re.findall(r'data-awaiting="(\w+)"', section) == ["R2"]
