@@ -72,7 +72,9 @@ LOADER_CHECKPOINT_THRESHOLD = "1GB"
 # plan documents and their reviewed workbooks (orchestration/plans/catalogue.py reads them)
 PLANS_FOLDER = "plans"
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
-IDENTITY_RE = re.compile(r"^(?P<extract>[a-z]+)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])")
+IDENTITY_RE = re.compile(
+    r"^(?P<extract>[a-z][a-z_]*?)_(?P<region>[0-9]{6})_(?P<year>[0-9]{4})(?![0-9])"
+)
 # Files that are not deliveries: hidden files, Excel lock files, generator and file manifests.
 IGNORED_PREFIXES = (".", "~$", "_")
 
@@ -187,17 +189,35 @@ class LandingFile:
     extract: str | None  # None: not a known extract
     manifest: dict
     problem: str | None = None  # why the file cannot even be attributed
+    link: bool = False  # a symbolic link (or leading outside the folder): never read
 
 
 def scan_landing(landing_dir: Path) -> list[LandingFile]:
     """Every delivery in the landing folder, attributed to an extract by its folder (or its
     manifest's `extract`)."""
     found = []
-    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
+    root = landing_dir.resolve()
+    entries = sorted(p for p in landing_dir.rglob("*") if p.is_symlink() or p.is_file())
+    for path in entries:
         rel = path.relative_to(landing_dir)
         if any(part.startswith(IGNORED_PREFIXES) for part in rel.parts) or path.name.endswith(
             MANIFEST_SUFFIX
         ):
+            continue
+        # The landing folder is the boundary: a link (to a file or a folder, inside or out) is
+        # refused without being followed, and so is anything that resolves outside the folder.
+        if path.is_symlink() or not path.resolve().is_relative_to(root):
+            found.append(
+                LandingFile(
+                    path,
+                    None,
+                    {},
+                    f"{rel.as_posix()}: is a symbolic link, which the loader does not follow "
+                    "(nothing outside the landing folder is read); copy the file itself into "
+                    "the landing folder.",
+                    link=True,
+                )
+            )
             continue
         if rel.parts[0] == PLANS_FOLDER and len(rel.parts) > 1:
             continue  # plan documents and reviews: the plan catalogue reads them, not a contract
@@ -214,7 +234,8 @@ def scan_landing(landing_dir: Path) -> list[LandingFile]:
                     path,
                     None,
                     manifest,
-                    f"{path}: unknown extract kind (in {where}); put it in one of the folders "
+                    f"{rel.as_posix()}: unknown extract kind (in {where}); put it in one of the "
+                    "folders "
                     f"{', '.join(CONTRACTS)} or name the extract in its manifest.",
                 )
             )
@@ -232,18 +253,29 @@ def _identity(path: Path, extract: str, manifest: dict) -> tuple[str | None, int
         region = year = None  # a name like schools_… in the pupils folder says nothing
     if region is not None and str(region) not in region_descendants():
         raise FileRefused(f"{path}: region code {region} in its name or manifest is unknown.")
-    return (str(region) if region is not None else None), (int(year) if year else None)
+    if region is None or not year:
+        # Without its region and year a delivery can never be superseded by the right one,
+        # and loading both would count every pupil twice.
+        raise FileRefused(
+            f"{path}: the file's region and year are unknown; name it "
+            f"{extract}_<region code>_<year>{path.suffix} (e.g. {extract}_411303_2024"
+            f"{path.suffix}) or give region_code and year in {path.name}{MANIFEST_SUFFIX}."
+        )
+    return str(region), int(year)
 
 
 # ---------------------------------------------------------------- one file
 
 
-def _already_seen(con, extract: str, digest: str):
-    return con.execute(
+def _already_seen(con, extract: str, digest: str, name: str):
+    """The earlier delivery of the same bytes: a loaded one first, then one of the same name."""
+    rows = con.execute(
         "select source_file, status, message, loaded_at from raw._load_audit "
-        "where extract = ? and file_hash = ? order by loaded_at limit 1",
-        [extract, digest],
-    ).fetchone()
+        "where extract = ? and file_hash = ? "
+        "order by status = 'loaded' desc, source_file = ? desc, loaded_at limit 1",
+        [extract, digest, name],
+    ).fetchall()
+    return rows[0] if rows else None
 
 
 def _triage(
@@ -252,9 +284,20 @@ def _triage(
     """The file's result so far: `unchanged` if its content was seen before (in an earlier run
     or earlier in this one), else `loaded` pending the read."""
     name = lf.path.relative_to(landing_dir).as_posix()
-    digest = file_sha256(lf.path)
+    # a link is never followed, not even to hash what it points to
+    digest = (
+        hashlib.sha256(
+            f"link:{name}:{os.readlink(lf.path) if lf.path.is_symlink() else ''}".encode()
+        ).hexdigest()
+        if lf.link
+        else file_sha256(lf.path)
+    )
     result = FileLoadResult(extract, name, digest, "loaded")
-    seen = _already_seen(con, extract, digest)
+    seen = _already_seen(con, extract, digest, name)
+    if seen and seen[1] == "refused" and seen[0] != name:
+        # refused under another name (a name that gave no region and year, say): the same
+        # bytes under a new name are a new delivery, to be judged again
+        seen = None
     if seen:
         result.status = "unchanged"
         earlier = f" as {seen[0]}" if seen[0] != name else ""
@@ -461,7 +504,16 @@ def _supersede(con, result: FileLoadResult) -> list[str]:
     return [r[0] for r in earlier]
 
 
+def landing_relative(message: str | None, source_file: str) -> str | None:
+    """The message with the file's absolute path (as readers and checks name it) replaced by
+    its landing-relative path: what an operator sees must not expose the server's folders."""
+    if not message:
+        return message
+    return re.sub(r"(?<![\w.])/\S*?/" + re.escape(source_file), source_file, message)
+
+
 def _audit(con, r: FileLoadResult, parsed: ParsedFile | None, now: datetime) -> None:
+    r.message = landing_relative(r.message, r.source_file)
     con.execute(
         "insert into raw._load_audit values "
         "(?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

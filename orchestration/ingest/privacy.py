@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.contracts import CONTRACTS, NUMERIC_KINDS, is_personal_header
-from orchestration.ingest.validation import ID_CARD_RE, PHONE_RE
+from orchestration.ingest.validation import EMAIL_RE, ID_CARD_RE, LANDLINE_RE, PHONE_RE
 
 # Columns that hold a bureau's raw ids before pseudonymisation; none may exist in the warehouse.
 RAW_ID_COLUMNS = frozenset(
@@ -58,14 +58,19 @@ def scan_warehouse(path: Path) -> tuple[list[Finding], int]:
             if data_type != "VARCHAR" or (schema == "raw" and column in NUMERIC_RAW_COLUMNS):
                 continue
             quoted = '"' + column.replace('"', '""') + '"'
-            ids, phones = con.execute(
+            ids, phones, emails = con.execute(
                 f"select count(*) filter (where regexp_matches({quoted}, ?)), "
+                f"count(*) filter (where regexp_matches({quoted}, ?)), "
                 f"count(*) filter (where regexp_matches({quoted}, ?)) "
                 f'from "{schema}"."{table}"',
-                [ID_CARD_RE, PHONE_RE],
+                [ID_CARD_RE, f"({PHONE_RE})|({LANDLINE_RE})", EMAIL_RE],
             ).fetchone()
             if ids:
                 findings.append(Finding(name, column, "values shaped like ID-card numbers", ids))
             if phones:
                 findings.append(Finding(name, column, "values shaped like phone numbers", phones))
+            if emails:
+                findings.append(
+                    Finding(name, column, "values shaped like e-mail addresses", emails)
+                )
     return findings, len(columns)

@@ -390,7 +390,11 @@ def read_parquet(path: Path, contract: ExtractContract, manifest: dict) -> Parse
     try:
         source = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise FileRefused(f"{path}: not a readable Parquet file ({exc}).") from exc
+        # the library's message names its internals and a temporary path: say what it means
+        raise FileRefused(
+            f"{path}: not a readable Parquet file (damaged, truncated or not Parquet at all); "
+            "export it again from the source system."
+        ) from exc
     header = _map_header(0, source.column_names, contract, path)
     missing = [
         f"{c.name} ({c.label_zh})" for c in contract.required if c.name not in header.positions

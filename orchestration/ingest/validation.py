@@ -35,12 +35,28 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d
 MONTH_FORMATS = ["%Y-%m", "%Y/%m", "%Y年%m月"]
 # Mainland ID-card numbers (18 characters, date of birth inside) and mobile numbers, standing
 # alone in a value: the shapes a personal datum takes when typed into the wrong column.
+# Written as people write them: ID-card numbers with spaces between the parts or a lower-case
+# x; mobiles with spaces, hyphens or dots between the groups (138-1234-5678, 138 1234 5678) and
+# a country code (+86, 0086, (+86)); landlines with an area code set apart by a hyphen, a space
+# or brackets (0379-6543 2100, (010)12345678) — never a bare run of digits, which codes are;
+# e-mail addresses.
+_S = r"[ \-.]?"
 ID_CARD_RE = (
-    r"(^|[^0-9A-Za-z])[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
-    r"[0-9]{3}[0-9Xx]($|[^0-9A-Za-z])"
+    r"(^|[^0-9A-Za-z])[1-9][0-9]{5} ?(18|19|20)[0-9]{2} ?(0[1-9]|1[0-2]) ?"
+    r"(0[1-9]|[12][0-9]|3[01]) ?[0-9]{3}[0-9Xx]($|[^0-9A-Za-z])"
 )
-PHONE_RE = r"(^|[^0-9A-Za-z])(\+?86[- ]?)?1[3-9][0-9]{9}($|[^0-9A-Za-z])"
-PERSONAL_RE = f"({ID_CARD_RE})|({PHONE_RE})"
+PHONE_RE = (
+    r"(^|[^0-9A-Za-z])(\(?(\+|00)?86\)?[ \-]?)?1[3-9][0-9]" + _S + r"[0-9]{4}" + _S
+    + r"[0-9]{4}($|[^0-9A-Za-z])"
+)  # fmt: skip
+LANDLINE_RE = (
+    r"(^|[^0-9A-Za-z])(\(0[1-9][0-9]{1,2}\) ?|0[1-9][0-9]{1,2}[ \-])[0-9]{3,4}"
+    + _S + r"[0-9]{4}($|[^0-9A-Za-z])"
+)  # fmt: skip
+EMAIL_RE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+PERSONAL_RE = f"({ID_CARD_RE})|({PHONE_RE})|({LANDLINE_RE})|({EMAIL_RE})"
+# what Excel writes for a long number it has rounded: 4.11303E+09, 4,11303E+9
+SCIENTIFIC_RE = "[+-]?[0-9.,]+[eE][+-]?[0-9]+"
 CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 FORMULA_RE = "^[=+@-]"
 
@@ -219,12 +235,13 @@ def _row_rules(
     for col in contract.columns:
         name = col.name
         v, t = _q("v_" + name), t_col(col)
+        sci = f"regexp_full_match({v}, '{SCIENTIFIC_RE}')"
         if col.required:
             rules.append(_rule(name, "'missing_value'", f"{v} is null"))
         if col.kind in (YEAR, INTEGER, DECIMAL):
             plain = "not_a_number" if col.kind == DECIMAL else "not_an_integer"
             reason = (
-                f"case when regexp_full_match({v}, '[+-]?[0-9.,]+[eE][+-]?[0-9]+') "
+                f"case when {sci} "
                 f"then 'scientific_notation' when contains({v}, ',') "
                 f"then 'bad_thousands_separator' else '{plain}' end"
             )
@@ -239,13 +256,19 @@ def _row_rules(
         if bounds:
             rules.append(_rule(name, "'out_of_range'", f"({' or '.join(bounds)})"))
         if col.pattern:
+            # a code Excel turned into 4.11303E+09 gets the reason that says how to fix it
             rules.append(
-                _rule(name, "'bad_format'", f"not regexp_full_match({v}, {_lit(col.pattern)})")
+                _rule(
+                    name,
+                    f"case when {sci} then 'scientific_notation' else 'bad_format' end",
+                    f"not regexp_full_match({v}, {_lit(col.pattern)})",
+                )
             )
         if col.codes:
             reason = {"region": "'unknown_region'", "indicator": "'unknown_indicator'"}.get(
                 col.codes, "'unknown_code'"
             )
+            reason = f"case when {sci} then 'scientific_notation' else {reason} end"
             rules.append(_rule(name, reason, f"{v} is not null and not {_q('_known_' + name)}"))
             if col.codes == "region" and file_regions:
                 rules.append(
@@ -290,7 +313,8 @@ def _row_rules(
             _rule(
                 "school_code",
                 "'unknown_school'",
-                '"v_school_code" is not null and "t_year" is not null and not _school_known',
+                '"v_school_code" is not null and "t_year" is not null and not _school_known '
+                f"and not regexp_full_match(\"v_school_code\", '{SCIENTIFIC_RE}')",
             )
         )
     return rules

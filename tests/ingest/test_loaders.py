@@ -189,7 +189,9 @@ def test_a_file_missing_a_required_column_is_refused_and_others_still_load(tmp_p
     by_file = {r.source_file: r for r in report.files}
     refused = by_file["pupils/pupils_411303_2021.csv"]
     assert refused.status == "refused"
-    assert str(bad) in refused.message and "school_code" in refused.message
+    # the landing-relative path, never the server's folders
+    assert refused.message.startswith("pupils/pupils_411303_2021.csv: ")
+    assert str(bad.parent) not in refused.message and "school_code" in refused.message
     assert by_file["pupils/pupils_411303_2020.csv"].rows_loaded == 3
     assert report.rows_in_warehouse["pupils"] == 3
 
@@ -237,3 +239,43 @@ def test_a_corrected_file_with_the_same_name_and_row_count_passes_the_row_count_
         )
     (problem,) = row_count_problems(wh, "pupils")
     assert "audit says 3 rows loaded, raw holds 2" in problem
+
+
+def test_a_file_without_region_and_year_is_refused_so_the_named_one_is_never_counted_twice(
+    tmp_path,
+):
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    schools_file(landing)
+    unnamed = pupils_file(landing, name="export_from_system.csv")
+    first = {r.source_file: r for r in load_landing(wh, landing, b"k").files}
+    refused = first["pupils/export_from_system.csv"]
+    assert refused.status == "refused" and refused.rows_loaded == 0
+    assert "region and year are unknown" in refused.message
+    assert "pupils_<region code>_<year>.csv" in refused.message
+    # the same rows delivered again under a proper name: one current copy, never two
+    pupils_file(landing)
+    second = {r.source_file: r for r in load_landing(wh, landing, b"k").files}
+    assert second["pupils/pupils_411303_2020.csv"].rows_loaded == 3
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("select count(*) from raw.pupils").fetchone()[0] == 3
+    assert unnamed.exists()
+    # and a third run of the same folder changes nothing
+    third = {r.source_file: r.status for r in load_landing(wh, landing, b"k").files}
+    assert third["pupils/pupils_411303_2020.csv"] == "unchanged"
+
+
+def test_links_in_the_landing_folder_are_refused_and_never_followed(tmp_path):
+    landing, wh = tmp_path / "landing", tmp_path / "w.duckdb"
+    schools_file(landing)
+    outside = pupils_file(tmp_path / "elsewhere")  # a real, valid pupils file outside
+    (landing / "pupils").mkdir(parents=True)
+    (landing / "pupils" / "pupils_411303_2020.csv").symlink_to(outside)
+    (landing / "teachers").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    report = load_landing(wh, landing, b"k")
+    by_file = {r.source_file: r for r in report.files}
+    link = by_file["pupils/pupils_411303_2020.csv"]
+    assert link.status == "refused" and "symbolic link" in link.message
+    assert by_file["teachers"].status == "refused"
+    assert str(tmp_path) not in link.message
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("select count(*) from raw.pupils").fetchone()[0] == 0
