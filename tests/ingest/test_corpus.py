@@ -11,6 +11,7 @@ tests/ingest/corpus/README.md.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def _load_case(case: Path, tmp_path: Path):
     return expected, run, warehouse
 
 
+# what a library's message looks like: exception class names, tracebacks, C++ namespaces
+INTERNALS = r"Error\b|Exception\b|Traceback|arrow::|duckdb::|\bline \d+, in |errno"
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus_case(case, tmp_path):
     expected, run, warehouse = _load_case(case, tmp_path)
@@ -62,6 +67,11 @@ def test_corpus_case(case, tmp_path):
                 assert text in got.message, f"{where}: message lacks {text!r}: {got.message}"
             for col in want.get("personal_columns", []):
                 assert col in got.personal_columns, f"{where}: {col} not reported as dropped"
+            # one plain sentence an operator reads: the landing-relative path, never the
+            # server's folders, and nothing of a library's internals
+            if got.message:
+                assert str(tmp_path) not in got.message, f"{where}: absolute path in message"
+                assert not re.search(INTERNALS, got.message), f"{where}: {got.message}"
             # the invariant, from the result and from the tables themselves
             assert got.rows_read == got.rows_loaded + got.rows_quarantined, where
             _check_tables(con, got, want, where)
