@@ -151,20 +151,23 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    import json
-
-    from orchestration.serving.publish import ServingPaths, versions
+    """What the served file itself says it is (meta.published_version), its marts and the
+    versions kept."""
+    from orchestration.serving.publish import served_meta, table_counts, versions
     from orchestration.settings import get_settings
 
     serving = get_settings().serving_path
     if not serving.exists():
         print(f"Nothing published yet at {serving}.")
         return 1
-    manifest = ServingPaths(serving).manifest
-    info = json.loads(manifest.read_text()) if manifest.exists() else {}
+    meta = served_meta(serving) or {}
     print(f"Serving: {serving}")
-    print(f"  published {info.get('published_at', '?')} by run {info.get('run_id') or '?'}")
-    for table, rows in sorted(info.get("tables", {}).items()):
+    print(
+        f"  version {meta.get('version', '?')}, published {meta.get('published_at', '?')} by "
+        f"run {meta.get('run_id') or '?'}; source files {meta.get('source_digest') or '?'}, "
+        f"catalogue {meta.get('catalogue_version') or '?'}"
+    )
+    for table, rows in sorted(table_counts(serving).items()):
         if table.startswith("marts."):
             print(f"  {table:<40}{rows:>12,}")
     kept = versions(serving)
@@ -173,13 +176,43 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from orchestration.serving.publish import rollback
+    """Serve a kept version again, and re-point what is derived from the serving file (the
+    Parquet exports and the report) to it, so every reader sees the same version."""
+    from orchestration.reporting.report import build_report
+    from orchestration.serving.publish import (
+        NothingKept,
+        export_parquet,
+        rollback,
+        served_version,
+    )
     from orchestration.settings import get_settings
 
     serving = get_settings().serving_path
-    chosen = rollback(serving, args.version)
-    print(f"{serving} now serves {chosen.name}; the replaced version is kept.")
+    try:
+        chosen = rollback(serving, args.version)
+    except NothingKept as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    export_parquet(serving, serving.parent / "parquet")
+    build_report(serving, serving.parent / "report")
+    print(
+        f"{serving} now serves version {served_version(serving) or chosen.name} (from "
+        f"{chosen.name}); the replaced version is kept; Parquet exports and the report rebuilt "
+        "from it."
+    )
     return 0
+
+
+def _internal_or_none():
+    """The internal warehouse of the last publish (raw, its history and the load audit)."""
+    from orchestration.serving.publish import ServingPaths
+    from orchestration.settings import get_settings
+
+    internal = ServingPaths(get_settings().serving_path).internal
+    if not internal.exists():
+        print(f"Nothing published yet at {internal}: run `eduwh build` first.", file=sys.stderr)
+        return None
+    return internal
 
 
 def _serving_or_none():
@@ -206,15 +239,15 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    """What the load audit of the serving warehouse says, per extract, and the files and rows
-    that were refused or quarantined."""
+    """What the load audit of the last publish says, per extract, and the files and rows that
+    were refused or quarantined (from the internal warehouse: quarantined rows stay inside)."""
     from orchestration.ingest.loaders import audit_summary
 
-    serving = _serving_or_none()
-    if serving is None:
+    internal = _internal_or_none()
+    if internal is None:
         return 1
-    print(f"Load audit of {serving}:")
-    print(audit_summary(serving, extract=args.extract, region=args.region, year=args.year))
+    print(f"Load audit of {internal}:")
+    print(audit_summary(internal, extract=args.extract, region=args.region, year=args.year))
     return 0
 
 

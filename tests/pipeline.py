@@ -113,7 +113,6 @@ def run_corrected_delivery(baseline, root: Path, scenario: str = MISS_SCENARIO):
     for path in changed:
         shutil.copy2(corrected / path, landing / path)
     deliver_form(landing, CORRECTED)  # a second delivery of the form, corrected
-    serving = root / "serving" / "warehouse.duckdb"
-    serving.parent.mkdir()
-    shutil.copy2(base_warehouse.parent / "serving" / "warehouse.duckdb", serving)
+    # what the baseline published: the serving file and the internal warehouse a run starts from
+    shutil.copytree(base_warehouse.parent / "serving", root / "serving")
     return manifest, warehouse, run_job(landing, warehouse), landing

@@ -8,7 +8,7 @@ import sys
 import pytest
 from dagster import DagsterInstance, Definitions, asset, define_asset_job
 
-from orchestration.cli import build_parser
+from orchestration.cli import build_parser, main
 from orchestration.ingest.loaders import audit_summary, load_landing
 from orchestration.reporting.console import progress_logger
 from tests.ingest.test_loaders import pupils_file, schools_file, write
@@ -89,3 +89,46 @@ def test_the_audit_summary_adds_up_and_names_refused_files_and_quarantined_rows(
     only_2021 = audit_summary(wh, year=2021)
     assert "schools" not in only_2021 and "unknown_school" not in only_2021
     assert "no files" in audit_summary(wh, region="110101")
+
+
+def test_after_a_rollback_status_meta_parquet_and_report_agree(tmp_path, monkeypatch, capsys):
+    """Two publishes of a warehouse the report can read, then `eduwh rollback`: the version
+    `eduwh status` prints, the served file's meta.published_version, the Parquet export and the
+    report are all the first one."""
+    import re
+
+    import duckdb
+
+    from orchestration.serving.publish import export_parquet, publish, served_version
+    from tests.reporting.test_report import make_warehouse
+
+    serving = tmp_path / "serving" / "warehouse.duckdb"
+    monkeypatch.setenv("EDUWH_SERVING_PATH", str(serving))
+    monkeypatch.setenv("EDUWH_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    published = []
+    for value in (91.5, 93.0):
+        staging = make_warehouse(tmp_path / "warehouse.duckdb")
+        with duckdb.connect(str(staging)) as con:
+            con.execute("update marts.mart_plan_progress set actual_value = ?", [value])
+        publish(staging, serving, keep=3, run_id=f"run-{value}")
+        export_parquet(serving, serving.parent / "parquet")
+        published.append(served_version(serving))
+        staging.unlink()
+    assert main(["rollback"]) == 0
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert f"version {published[0]}," in out and "run run-91.5" in out
+    assert served_version(serving) == published[0]
+    parquet = serving.parent / "parquet" / "mart_plan_progress.parquet"
+    with duckdb.connect() as con:
+        actual = con.execute(f"select distinct actual_value from '{parquet}'").fetchall()
+    assert actual == [(91.5,)]
+    page = (serving.parent / "report" / "index.html").read_text(encoding="utf-8")
+    assert re.search(rf'data-version="{published[0]}"', page)
+
+
+def test_rollback_with_nothing_kept_says_so_in_a_sentence(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EDUWH_SERVING_PATH", str(tmp_path / "serving" / "warehouse.duckdb"))
+    assert main(["rollback"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("No earlier version is kept") and "Traceback" not in err

@@ -185,6 +185,7 @@ class ReportData:
     # region_code -> the catalogue rows still awaiting the bureau's report
     awaiting: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     plan_id: str | None = None  # the plan the report is restricted to, if any
+    version: str | None = None  # meta.published_version of the serving file, when it has one
 
 
 def load(warehouse_path: Path, plan_id: str | None = None) -> ReportData:
@@ -245,6 +246,10 @@ def load(warehouse_path: Path, plan_id: str | None = None) -> ReportData:
         first, last = con.execute(
             "select min(year), max(year) from marts.mart_indicator_values"
         ).fetchone()
+        try:
+            version = con.execute("select version from meta.published_version").fetchone()
+        except duckdb.CatalogException:  # a staging file, or one published before versions
+            version = None
 
     indicators = {
         r["indicator_id"]: Indicator(
@@ -280,6 +285,7 @@ def load(warehouse_path: Path, plan_id: str | None = None) -> ReportData:
         coverage=coverage,
         awaiting=dict(awaiting),
         plan_id=plan_id,
+        version=version[0] if version else None,
     )
 
 

@@ -102,7 +102,8 @@ def sha256(path: Path) -> str:
 def schools_and_progress(path: Path) -> tuple[int, int]:
     """What a reader of the file sees: current schools, and plan-progress rows."""
     with duckdb.connect(str(path), read_only=True) as con:
-        schools = con.execute("select count(*) from raw.schools").fetchone()[0]
+        # the serving file holds marts only (raw stays in the internal warehouse)
+        schools = con.execute("select count(*) from marts.dim_school").fetchone()[0]
         progress = con.execute("select count(*) from marts.mart_plan_progress").fetchone()[0]
     return schools, progress
 

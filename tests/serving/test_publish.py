@@ -8,7 +8,16 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from orchestration.serving.publish import export_parquet, fresh_staging, publish, rollback, versions
+from orchestration.serving.publish import (
+    NothingKept,
+    ServingPaths,
+    export_parquet,
+    fresh_staging,
+    publish,
+    rollback,
+    served_version,
+    versions,
+)
 from tests.conftest import CORPUS_DIR
 
 CORPUS_BASE = CORPUS_DIR / "_base"
@@ -40,22 +49,78 @@ def test_publish_replaces_atomically_keeps_versions_and_rolls_back(tmp_path):
     publish(build(staging, 4), serving, keep=2)
     assert read(serving) == 4
     assert [read(v) for v in versions(serving)] == [2, 3]  # only the newest two kept
+    # each kept version is named by its own publish stamp, which the file itself records
+    assert [v.name for v in versions(serving)] == [
+        f"warehouse-{served_version(v)}.duckdb" for v in versions(serving)
+    ]
+    four = served_version(serving)
     rollback(serving)
     assert read(serving) == 3
+    assert [read(v) for v in versions(serving)] == [2, 4]  # 4 kept under its own name
+    assert versions(serving)[-1].name == f"warehouse-{four}.duckdb"
     assert not list(serving.parent.glob(".*.tmp"))
 
 
 def test_a_run_starts_from_a_fresh_copy_of_the_published_warehouse(tmp_path):
-    staging, serving = tmp_path / "staging.duckdb", tmp_path / "serving.duckdb"
+    staging, serving = tmp_path / "staging.duckdb", tmp_path / "serving" / "warehouse.duckdb"
     assert "empty" in fresh_staging(staging, serving) and not staging.exists()
-    build(serving, 7)
+    publish(build(staging, 7), serving, keep=2)
     build(staging, 99)  # what a failed run left behind
     fresh_staging(staging, serving)
     assert read(staging) == 7
 
 
+def test_the_serving_file_holds_marts_reference_and_meta_and_no_pupil_level_row(tmp_path):
+    """Raw history (pupil-level rows with their pseudonymous keys), staging views and the
+    quarantine stay in the owner-only internal warehouse, which the next run starts from."""
+    staging, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving" / "warehouse.duckdb"
+    build(staging, 5)
+    with duckdb.connect(str(staging)) as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.pupils_history as select 'a1b2' as pupil_key, 2014 as birth_year"
+        )
+        con.execute("create table raw._quarantine as select 'G13' as value")
+        con.execute(
+            "create table raw._load_audit as select 'pupils' as extract, 'pupils/p.csv' as "
+            "source_file, 'h' as file_hash, true as is_current, 1 as rows_loaded"
+        )
+        con.execute("create schema staging")
+        con.execute("create view staging.stg_pupils as select * from raw.pupils_history")
+        con.execute("create schema reference")
+        con.execute("create table reference.regions as select '411303' as region_code")
+        con.execute("create view marts.v as select v + 1 as w from marts.t")
+    publish(staging, serving, keep=2, run_id="run-1")
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tables = set(
+            con.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
+        )
+        columns = {
+            c
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = current_database()"
+            ).fetchall()
+        }
+        meta = con.execute("select version, run_id, source_digest from meta.published_version")
+        version, run_id, digest = meta.fetchone()
+    assert {t for (t,) in tables} == {
+        "marts.t",
+        "marts.v",
+        "reference.regions",
+        "meta.load_audit",
+        "meta.published_version",
+        "meta.published_tables",
+    }
+    assert not any(c.endswith("_key") for c in columns)
+    assert run_id == "run-1" and digest and version == served_version(serving)
+    internal = ServingPaths(serving).internal
+    assert internal.stat().st_mode & 0o077 == 0  # owner only
+    with duckdb.connect(str(internal), read_only=True) as con:
+        assert con.execute("select count(*) from raw.pupils_history").fetchone() == (1,)
+
+
 def test_rollback_without_a_kept_version_says_so(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no earlier version"):
+    with pytest.raises(NothingKept, match="No earlier version is kept"):
         rollback(tmp_path / "warehouse.duckdb")
 
 
