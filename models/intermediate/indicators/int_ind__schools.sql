@@ -36,7 +36,14 @@ balance_counts as (
         {{ count_where('meets_standard') }} as balanced_schools,
         {% for k in range(7) %}
             {{ count_where('not meets_standard and measures_reached = ' ~ k) }}
-                as schools_reaching_{{ k }}_of_7{% if not loop.last %},{% endif %}
+                as schools_reaching_{{ k }}_of_7,
+        {% endfor %}
+        -- cumulative, balanced schools included: a plan's distribution "其余 105 所…1 项达标
+        -- 3 所、3 项达标 97 所、5 项达标 5 所" is met when at least so many reach at least k, so
+        -- a school that does better than planned never turns the target into a miss
+        {% for k in range(1, 7) %}
+            {{ count_where('measures_reached >= ' ~ k) }}
+                as schools_reaching_at_least_{{ k }}_of_7{% if not loop.last %},{% endif %}
         {% endfor %}
     from school_balance
     group by region_code, year
@@ -137,6 +144,13 @@ new_schools_known as (
     {% do balance_indicators.append(
         ['schools_reaching_' ~ k ~ '_of_7_measures', 'schools_reaching_' ~ k ~ '_of_7', none]
     ) %}
+{% endfor %}
+{% for k in range(1, 7) %}
+    {% do balance_indicators.append([
+        'schools_reaching_at_least_' ~ k ~ '_of_7_measures',
+        'schools_reaching_at_least_' ~ k ~ '_of_7',
+        none
+    ]) %}
 {% endfor %}
 
 final as (
