@@ -124,6 +124,23 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish_public(args: argparse.Namespace) -> int:
+    """eduwh publish --public: the public tier of the serving warehouse."""
+    from orchestration.serving.public import public_dir, threshold, write_public_tier
+
+    serving = _serving_or_none()
+    if serving is None:
+        return 1
+    out = public_dir(serving)
+    counts = write_public_tier(serving, out)
+    print(
+        f"Public tier of {serving} (counts of a subgroup below {threshold()} suppressed, with "
+        f"their complements): {out}/warehouse.duckdb and {out}/parquet/ — "
+        + ", ".join(f"{t} {n:,}" for t, n in counts.items())
+    )
+    return 0
+
+
 def _load(args: argparse.Namespace) -> int:
     """Load the landing folder into raw (no dbt): the per-file report a bureau's data officer
     reads after dropping files."""
@@ -331,6 +348,18 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--extract", action="append", choices=list(CONTRACTS), help="only this extract (repeatable)"
     )
+    publish = sub.add_parser(
+        "publish",
+        help="write the public tier (region level, small cells suppressed) of the serving "
+        "warehouse",
+        description="What may leave the bureau: the region-level marts of the serving "
+        "warehouse with small-cell suppression (EDUWH_SUPPRESSION_THRESHOLD, default 10) and "
+        "complementary suppression over the region hierarchy, as DuckDB and Parquet in "
+        "build/public/. `eduwh build` writes it too.",
+    )
+    publish.add_argument(
+        "--public", action="store_true", required=True, help="the public tier (required)"
+    )
     template = sub.add_parser(
         "template",
         help="write a region's reporting form (XLSX) of the figures its plan targets need",
@@ -414,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
         return _status(args)
     if args.command == "template":
         return _template(args)
+    if args.command == "publish":
+        return _publish_public(args)
     if args.command == "rollback":
         return _rollback(args)
     if args.command == "report":

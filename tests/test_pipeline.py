@@ -59,6 +59,17 @@ def test_the_job_succeeds_and_publishes_what_it_built(baseline_run):
     assert {t.split(".")[0] for t in served.keys() - published.keys()} <= {"meta", "marts"}
     assert "marts.mart_plan_progress" in served
     assert {t.split(".")[0] for t in served} == {"marts", "reference", "meta"}
+    # the models' descriptions reach BI tools as comments
+    with duckdb.connect(str(serving), read_only=True) as con:
+        described = con.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'marts' "
+            "and comment is not null"
+        ).fetchone()[0]
+        (year,) = con.execute(
+            "select comment from duckdb_columns() where schema_name = 'marts' "
+            "and table_name = 'dim_year' and column_name = 'year'"
+        ).fetchone()
+    assert described > 100 and year == "Calendar (statistical) year."
     # the internal warehouse is what was built: the next run starts from it
     assert table_counts(serving.parent / "internal" / "warehouse.duckdb") == built
     # and exported the marts as Parquet, partitioned by year
@@ -431,3 +442,21 @@ def test_figures_reported_on_the_template_are_enforced_and_a_corrected_form_supe
         "where extract = 'indicator_reports'",
     )[0]
     assert current == (1, 2)
+
+
+def test_a_bi_tool_connects_through_sqlalchemy_as_superset_does(baseline_run):
+    """The README's URI for Superset (duckdb-engine, read-only, no pooled connection kept):
+    the marts and the version of the file are readable."""
+    import sqlalchemy as sa
+
+    from orchestration.serving.publish import served_version
+
+    _, warehouse, _, _ = baseline_run
+    serving = warehouse.parent / "serving" / "warehouse.duckdb"
+    engine = sa.create_engine(
+        f"duckdb:///{serving}", connect_args={"read_only": True}, poolclass=sa.pool.NullPool
+    )
+    with engine.connect() as con:
+        (version,) = con.execute(sa.text("select version from meta.published_version")).one()
+        regions = con.execute(sa.text("select count(*) from marts.dim_region")).scalar_one()
+    assert version == served_version(serving) and regions > 0

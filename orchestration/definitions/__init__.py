@@ -29,6 +29,7 @@ from orchestration.definitions.resources import dbt_resource
 from orchestration.definitions.serving import (
     parquet_exports,
     plan_progress_report,
+    public_tier,
     published_warehouse,
 )
 from orchestration.definitions.targets import mart_plan_progress
@@ -42,6 +43,7 @@ defs = Definitions(
         published_warehouse,
         parquet_exports,
         plan_progress_report,
+        public_tier,
     ],
     jobs=[warehouse_job],
     # The console logger every run has, and the CLI's progress display (switched on only in

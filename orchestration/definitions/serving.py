@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from orchestration.definitions.models import warehouse_dbt_assets
 from orchestration.definitions.resources import WRITER_POOL
 from orchestration.definitions.targets import PLAN_PROGRESS
+from orchestration.serving.public import public_dir, write_public_tier
 from orchestration.serving.publish import export_parquet, publish
 from orchestration.settings import get_settings
 
@@ -76,3 +77,20 @@ def plan_progress_report(context: AssetExecutionContext) -> MaterializeResult:
     os.replace(page, out / "index.html")
     page.parent.rmdir()
     return MaterializeResult(metadata={"path": MetadataValue.path(str(out / "index.html"))})
+
+
+@asset(
+    key=AssetKey(["warehouse", "public_tier"]),
+    deps=[PUBLISHED],
+    group_name="serving",
+    kinds={"duckdb", "parquet"},
+    description="What may leave the bureau: the region-level marts with small-cell suppression "
+    "(counts of a subgroup below EDUWH_SUPPRESSION_THRESHOLD, complementary cells so none can be "
+    "recovered from the region hierarchy, rates derived from them), as DuckDB and Parquet in "
+    "build/public/ (orchestration/serving/public.py).",
+)
+def public_tier(context: AssetExecutionContext) -> MaterializeResult:
+    serving = get_settings().serving_path
+    out = public_dir(serving)
+    counts = write_public_tier(serving, out)
+    return MaterializeResult(metadata={"path": MetadataValue.path(str(out)), **counts})

@@ -38,6 +38,13 @@ VERSION_GLOB = "warehouse-*.duckdb"
 # views both become tables), and the internal tables published under `meta`.
 SERVED_SCHEMAS = ("marts", "reference")
 PUBLISHED_META = {"load_audit": "raw._load_audit"}
+META_COMMENTS = {
+    "published_version": "Grain: one row. Which version this file is: version (publish stamp), "
+    "run_id, published_at, source_digest (the current source files), catalogue_version.",
+    "published_tables": "Grain: one row per table of this file, with its row count.",
+    "load_audit": "Grain: one row per delivered file version: rows read = loaded + quarantined, "
+    "or why the file was refused.",
+}
 # The serving file is created readable by DuckDB 1.x clients (BI drivers lag behind releases).
 STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
 
@@ -168,6 +175,7 @@ def write_serving_file(staging: Path, out: Path, stamp: str, run_id: str) -> Non
             con.execute(
                 f'create table "{schema}"."{name}" as select * from src."{schema}"."{name}"'
             )
+        _copy_comments(con, copied)
         con.execute("create schema meta")
         for name, source in PUBLISHED_META.items():
             schema, table = source.split(".")
@@ -198,9 +206,42 @@ def write_serving_file(staging: Path, out: Path, stamp: str, run_id: str) -> Non
                 con.execute(
                     "insert into meta.published_tables values (?, ?)", [f"{schema}.{name}", rows]
                 )
+        present = {
+            name
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'meta'"
+            ).fetchall()
+        }
+        for table, comment in META_COMMENTS.items():
+            if table in present:
+                con.execute(f"comment on table meta.{table} is {_lit(comment)}")
         con.execute("checkpoint")
     with out.open("rb") as fh:
         os.fsync(fh.fileno())
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, copied: list[tuple[str, str]]) -> None:
+    """The models' descriptions (dbt persist_docs) as table and column comments of the serving
+    file, where BI tools read them (duckdb_columns().comment, JDBC REMARKS)."""
+    wanted = set(copied)
+    for schema, name, comment in con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() "
+        "where database_name = 'src' and comment is not null "
+        "union all select schema_name, view_name, comment from duckdb_views() "
+        "where database_name = 'src' and comment is not null"
+    ).fetchall():
+        if (schema, name) in wanted:
+            con.execute(f'comment on table "{schema}"."{name}" is {_lit(comment)}')
+    for schema, name, column, comment in con.execute(
+        "select schema_name, table_name, column_name, comment from duckdb_columns() "
+        "where database_name = 'src' and comment is not null"
+    ).fetchall():
+        if (schema, name) in wanted:
+            con.execute(f'comment on column "{schema}"."{name}"."{column}" is {_lit(comment)}')
 
 
 def served_meta(path: Path) -> dict | None:
