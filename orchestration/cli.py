@@ -125,12 +125,28 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _publish_public(args: argparse.Namespace) -> int:
-    """eduwh publish --public: the public tier of the serving warehouse."""
-    from orchestration.serving.public import public_dir, threshold, write_public_tier
+    """eduwh publish --public: the public tier of the serving warehouse; --region R: a file of
+    one region and the regions under it."""
+    from orchestration.serving.public import (
+        public_dir,
+        region_file,
+        threshold,
+        write_public_tier,
+    )
 
     serving = _serving_or_none()
     if serving is None:
         return 1
+    if args.region:
+        out = serving.parent.parent / "regions" / f"{args.region}.duckdb"
+        try:
+            counts = region_file(serving, args.region, out)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        rows = counts.get("marts.mart_indicator_values", 0)
+        print(f"Region {args.region} and the regions under it: {out} ({rows:,} indicator values)")
+        return 0
     out = public_dir(serving)
     counts = write_public_tier(serving, out)
     print(
@@ -357,8 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
         "complementary suppression over the region hierarchy, as DuckDB and Parquet in "
         "build/public/. `eduwh build` writes it too.",
     )
-    publish.add_argument(
-        "--public", action="store_true", required=True, help="the public tier (required)"
+    which = publish.add_mutually_exclusive_group(required=True)
+    which.add_argument("--public", action="store_true", help="the public tier")
+    which.add_argument(
+        "--region",
+        help="a file holding only this region and the regions under it (a city and its "
+        "counties), readable by owner and group only: build/regions/<region>.duckdb",
     )
     template = sub.add_parser(
         "template",

@@ -187,3 +187,58 @@ def write_public_tier(serving: Path, out_dir: Path, limit: int | None = None) ->
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)
     return counts
+
+
+def region_file(serving: Path, region_code: str, out: Path) -> dict[str, int]:
+    """A copy of the serving warehouse holding only `region_code` and the regions under it (a
+    city and its counties; a county alone), for a bureau that may see its own region only: every
+    table with a `region_code` column keeps the rows of those regions, tables without one
+    (indicators, years, plans' reference data) are copied whole. Written beside `out` and
+    renamed over it, readable by owner and group only (0640). Returns rows per table."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        known = con.execute(
+            "select count(*) from marts.dim_region where region_code = ?", [region_code]
+        ).fetchone()[0]
+        if not known:
+            raise ValueError(f"{region_code} is not a region of the serving warehouse.")
+        regions = con.execute("select region_code, parent_code from marts.dim_region").fetchall()
+    below: dict[str, list[str]] = defaultdict(list)
+    for code, parent in regions:
+        if parent:
+            below[parent].append(code)
+    keep, todo = set(), [region_code]
+    while todo:
+        code = todo.pop()
+        keep.add(code)
+        todo += below.get(code, [])
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    with duckdb.connect(str(tmp)) as con:
+        con.execute(f"attach '{serving}' as src (read_only)")
+        con.execute("create temp table _keep (region_code varchar)")
+        con.executemany("insert into _keep values (?)", [(c,) for c in sorted(keep)])
+        tables = con.execute(
+            "select t.schema_name, t.table_name, bool_or(c.column_name = 'region_code'), "
+            "bool_or(c.column_name in ('school_code', 'pupil_key', 'teacher_key')) "
+            "from duckdb_tables() as t inner join duckdb_columns() as c "
+            "on c.database_name = t.database_name and c.schema_name = t.schema_name "
+            "and c.table_name = t.table_name where t.database_name = 'src' group by 1, 2 "
+            "order by 1, 2"
+        ).fetchall()
+        # a table of schools or people that cannot be told by region is left out, not copied
+        tables = [(s, n, by_region) for s, n, by_region, unit in tables if by_region or not unit]
+        for schema in sorted({s for s, _, _ in tables}):
+            con.execute(f'create schema "{schema}"')
+        for schema, name, by_region in tables:
+            source = f'src."{schema}"."{name}"'
+            where = " where region_code in (select region_code from _keep)" if by_region else ""
+            con.execute(f'create table "{schema}"."{name}" as select * from {source}{where}')
+            counts[f"{schema}.{name}"] = con.execute(
+                f'select count(*) from "{schema}"."{name}"'
+            ).fetchone()[0]
+        con.execute("detach src")
+    os.chmod(tmp, 0o640)
+    os.replace(tmp, out)
+    return counts

@@ -130,3 +130,28 @@ def test_the_public_tier_of_the_pipeline_warehouse_holds_no_small_subgroup_count
             "where numerator_suppressed is not null and numerator = 0"
         ).fetchone()[0]
     assert suppressed > 0 and zeros == 0  # the pipeline's small counties do have small cells
+
+
+def test_a_region_file_holds_that_region_and_the_regions_under_it_only(baseline_run, tmp_path):
+    import stat
+
+    from orchestration.serving.public import region_file
+
+    _, warehouse, _, _ = baseline_run
+    serving = warehouse.parent / "serving" / "warehouse.duckdb"
+    out = tmp_path / "410300.duckdb"
+    counts = region_file(serving, "410300", out)
+    assert counts["marts.mart_indicator_values"] > 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    with duckdb.connect(str(out), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_columns() where column_name = "
+            "'region_code' and database_name = current_database() group by all"
+        ).fetchall()
+        for schema, table in tables:
+            outside = con.execute(
+                f'select count(*) from "{schema}"."{table}" where region_code not like \'4103%\''
+            ).fetchone()[0]
+            assert outside == 0, f"{schema}.{table}"
+    with pytest.raises(ValueError, match="not a region"):
+        region_file(serving, "999999", tmp_path / "x.duckdb")
