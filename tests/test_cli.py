@@ -62,6 +62,8 @@ def test_the_progress_display_prints_each_asset_of_a_run_as_it_materialises(capf
     assert assets == ["1/2  first", "2/2  second"]  # each once, in order
     assert lines[0] == "started  first"
     assert lines.count("started  second") == 1
+    # a step of one asset and no checks says nothing more when it finishes
+    assert not [line for line in lines if line.startswith("finished")]
 
 
 def test_the_audit_summary_adds_up_and_names_refused_files_and_quarantined_rows(

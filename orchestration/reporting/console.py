@@ -32,6 +32,8 @@ class ProgressHandler(logging.Handler):
         # within a step, an asset after its first is shown at every tenth of the run
         self.every = max(1, -(-total_assets // 10))
         self.steps_with_assets: set[str] = set()
+        self.step_assets: dict[str, int] = {}
+        self.step_checks: dict[str, int] = {}
         self.started = time.monotonic()
         self.assets = 0
         self.checks_passed = 0
@@ -54,6 +56,7 @@ class ProgressHandler(logging.Handler):
             self.assets += 1
             first_of_step = event.step_key not in self.steps_with_assets
             self.steps_with_assets.add(event.step_key)
+            self.step_assets[event.step_key] = self.step_assets.get(event.step_key, 0) + 1
             if first_of_step or self.assets % self.every == 0 or self.assets == self.total:
                 key = "/".join(event.asset_key.path) if event.asset_key else "?"
                 width = len(str(self.total))
@@ -62,7 +65,13 @@ class ProgressHandler(logging.Handler):
             passed = event.event_specific_data.passed
             self.checks_passed += passed
             self.checks_failed += not passed
+            self.step_checks[event.step_key] = self.step_checks.get(event.step_key, 0) + 1
         elif kind == "STEP_SUCCESS":
+            # a step of one asset and no checks has said all there is in its asset's line
+            if self.step_assets.get(event.step_key) == 1 and not self.step_checks.get(
+                event.step_key
+            ):
+                return
             self._write(
                 f"finished {event.step_key} (checks so far: {self.checks_passed} passed, "
                 f"{self.checks_failed} did not)"
