@@ -460,3 +460,19 @@ def test_a_bi_tool_connects_through_sqlalchemy_as_superset_does(baseline_run):
         (version,) = con.execute(sa.text("select version from meta.published_version")).one()
         regions = con.execute(sa.text("select count(*) from marts.dim_region")).scalar_one()
     assert version == served_version(serving) and regions > 0
+
+
+def test_dim_indicator_says_which_indicators_have_values(baseline_run):
+    """A BI slicer on dim_indicator where has_values offers exactly the indicators of
+    mart_indicator_values that have a value."""
+    _, warehouse, _, _ = baseline_run
+    flagged = {i for (i,) in query(warehouse, "select indicator_id from marts.dim_indicator "
+                                              "where has_values")}  # fmt: skip
+    valued = {
+        i
+        for (i,) in query(
+            warehouse,
+            "select distinct indicator_id from marts.mart_indicator_values where value is not null",
+        )
+    }
+    assert flagged == valued and len(valued) > 50

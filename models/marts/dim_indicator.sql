@@ -6,6 +6,14 @@ plan_indicators as (
     select * from {{ ref('plan_indicators') }}
 ),
 
+components as (
+    select * from {{ ref('int_indicator_components') }}
+),
+
+reported as (
+    select * from {{ ref('int_reported_values') }}
+),
+
 -- class and school standards, checked on every class or school from the extracts
 -- (mart_standard_units), are defined in plan_indicators but computed, not reported
 school_standards as (
@@ -61,6 +69,32 @@ final as (
     from plan_indicators as pi
     left join school_standards as ss
         on pi.indicator_id = ss.standard_id
+),
+
+-- indicators with at least one value in mart_indicator_values (computed, or reported by a
+-- bureau), so that a BI slicer can offer only those: a ratio needs both of its parts (a
+-- cohort rate without its base year has none), a year-on-year change its base indicator
+with_values as (
+    select components.indicator_id
+    from components
+    inner join final
+        on components.indicator_id = final.indicator_id
+    where
+        components.numerator is not null
+        and (components.denominator is not null or final.aggregation <> 'ratio')
+    union
+    select indicator_id from reported
+    where value is not null
 )
 
-select * from final
+select
+    final.*,
+    with_values.indicator_id is not null as has_values
+from final
+left join with_values
+    on
+        with_values.indicator_id
+        = case
+            when final.aggregation = 'yoy_change' then final.base_indicator_id
+            else final.indicator_id
+        end
