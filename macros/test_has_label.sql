@@ -2,7 +2,7 @@
     English label: a code a BI tool cannot decode fails (one row per unlabelled code). -#}
 {% test has_label(model, column_name, code_set) %}
     with codes as (
-        select distinct cast({{ column_name }} as varchar) as code
+        select distinct cast({{ column_name }} as {{ dbt.type_string() }}) as code
         from {{ model }}
         where {{ column_name }} is not null
     ),

@@ -116,12 +116,12 @@ labels as (
 
 final as (
     select
-        cast(code_set as varchar) as code_set,
-        cast(code as varchar) as code,
-        cast(name_zh as varchar) as name_zh,
-        cast(name_en as varchar) as name_en,
+        cast(code_set as {{ dbt.type_string() }}) as code_set,
+        cast(code as {{ dbt.type_string() }}) as code,
+        cast(name_zh as {{ dbt.type_string() }}) as name_zh,
+        cast(name_en as {{ dbt.type_string() }}) as name_en,
         cast(sort_order as integer) as sort_order,
-        cast(source_seed as varchar) as source_seed
+        cast(source_seed as {{ dbt.type_string() }}) as source_seed
     from labels
 )
 

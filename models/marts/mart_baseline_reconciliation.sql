@@ -47,7 +47,7 @@ counted as (
         year,
         sponsor,
         school_type_code,
-        cast(null as varchar) as stage_code,
+        cast(null as {{ dbt.type_string() }}) as stage_code,
         is_urban,
         1 as amount
     from schools
@@ -68,7 +68,7 @@ counted as (
         t.region_code,
         t.year,
         t.sponsor,
-        cast(null as varchar) as school_type_code,
+        cast(null as {{ dbt.type_string() }}) as school_type_code,
         s.stage_code,
         t.is_urban,
         t.staff as amount
