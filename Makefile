@@ -9,7 +9,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export EDUWH_LANDING_DIR ?= $(CURDIR)/data/landing
 export EDUWH_WAREHOUSE_PATH ?= $(CURDIR)/build/warehouse.duckdb
 
-.PHONY: install demo test lint dev clean docs load
+.PHONY: install demo test lint dev clean docs load postgres postgres-stop postgres-binaries
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ BROWSER_PACKAGES := chromium fonts-wqy-microhei
 $(CHROMIUM):
 	apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES) \
 		|| (apt-get update -q && apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES))
+
+# Debian's PostgreSQL, the serving database for pooled BI servers (orchestration/serving/
+# postgres.py): the tests run a throwaway cluster of its binaries; `make postgres` a local one.
+postgres-binaries:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| apt-get install -y -q --no-install-recommends postgresql \
+		|| (apt-get update -q && apt-get install -y -q --no-install-recommends postgresql)
+
+# A local serving database under build/postgres on port 5433; prints the EDUWH_POSTGRES_DSN.
+postgres: install postgres-binaries
+	$(BIN)/python -m orchestration.serving.pg_cluster start
+
+postgres-stop: install
+	$(BIN)/python -m orchestration.serving.pg_cluster stop
 
 # Created once, before any Dagster process runs: two processes creating a fresh SQLite home at
 # the same moment can corrupt it.
@@ -65,7 +79,7 @@ lint: install
 	@# (with a file in a missing folder, dbt's connection retries hang sqlfluff's templater).
 	EDUWH_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint models
 
-test: install $(CHROMIUM) $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
+test: install $(CHROMIUM) postgres-binaries $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
 	$(BIN)/pytest
 
 # The Dagster UI on http://127.0.0.1:3000 (run `make demo` first for data to look at).

@@ -137,6 +137,8 @@ def _publish_public(args: argparse.Namespace) -> int:
     serving = _serving_or_none()
     if serving is None:
         return 1
+    if args.postgres:
+        return _publish_postgres(serving)
     if args.region:
         out = serving.parent.parent / "regions" / f"{args.region}.duckdb"
         try:
@@ -154,6 +156,74 @@ def _publish_public(args: argparse.Namespace) -> int:
         f"their complements): {out}/warehouse.duckdb and {out}/parquet/ — "
         + ", ".join(f"{t} {n:,}" for t, n in counts.items())
     )
+    return 0
+
+
+def _postgres_dsn() -> str | None:
+    from orchestration.serving.postgres import dsn_from_env
+
+    dsn = dsn_from_env()
+    if dsn is None:
+        print(
+            "EDUWH_POSTGRES_DSN is not set: set it to the PostgreSQL serving database, e.g. "
+            "'host=db.bureau.local dbname=eduwh user=eduwh_publisher' (`make postgres` starts "
+            "a local one and prints its DSN).",
+            file=sys.stderr,
+        )
+    return dsn
+
+
+def _publish_postgres(serving: Path) -> int:
+    """eduwh publish --postgres: the serving file's schemas into PostgreSQL, swapped in."""
+    from orchestration.serving.postgres import PostgresServingError, publish_to_postgres
+
+    dsn = _postgres_dsn()
+    if dsn is None:
+        return 1
+    try:
+        info = publish_to_postgres(serving, dsn)
+    except PostgresServingError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    tables = info["tables"]
+    print(
+        f"PostgreSQL now serves version {info['version']}: {len(tables)} tables, "
+        f"{sum(tables.values()):,} rows (marts, reference, meta; row-level security by region)."
+    )
+    return 0
+
+
+def _access(args: argparse.Namespace) -> int:
+    """eduwh access grant|revoke|list: a bureau's role in the PostgreSQL serving database."""
+    from orchestration.serving.postgres import (
+        PostgresServingError,
+        grant_region_access,
+        list_region_access,
+        revoke_region_access,
+    )
+
+    dsn = _postgres_dsn()
+    if dsn is None:
+        return 1
+    try:
+        if args.access_command == "grant":
+            password = os.environ.get(args.password_env) if args.password_env else None
+            if args.password_env and password is None:
+                print(
+                    f"{args.password_env} is not set: it should hold the role's password.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(grant_region_access(dsn, args.role, args.region, password))
+        elif args.access_command == "revoke":
+            removed = revoke_region_access(dsn, args.role, args.region)
+            print(f"Removed {removed} grant(s) of role {args.role}.")
+        else:
+            for role, region, when in list_region_access(dsn):
+                print(f"{role:<32}{region:<10}{when}")
+    except PostgresServingError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -205,6 +275,25 @@ def _status(args: argparse.Namespace) -> int:
             print(f"  {table:<40}{rows:>12,}")
     kept = versions(serving)
     print(f"Versions kept for rollback ({len(kept)}): " + ", ".join(p.name for p in kept))
+    from orchestration.serving.postgres import PostgresServingError, dsn_from_env, pg_served_meta
+
+    if dsn_from_env():
+        try:
+            pg = pg_served_meta(dsn_from_env())
+        except PostgresServingError as exc:
+            print(f"PostgreSQL: {exc}")
+            return 1
+        same = pg and pg["version"] == meta.get("version")
+        print(
+            f"PostgreSQL (EDUWH_POSTGRES_DSN): version {pg['version']}"
+            + (
+                ", the same as the file"
+                if same
+                else ", NOT the file's: run `eduwh publish --postgres`"
+            )
+            if pg
+            else "PostgreSQL (EDUWH_POSTGRES_DSN): nothing published yet"
+        )
     return 0
 
 
@@ -212,6 +301,11 @@ def _rollback(args: argparse.Namespace) -> int:
     """Serve a kept version again, and re-point what is derived from the serving file (the
     Parquet exports and the report) to it, so every reader sees the same version."""
     from orchestration.reporting.report import build_report
+    from orchestration.serving.postgres import (
+        PostgresServingError,
+        dsn_from_env,
+        publish_to_postgres,
+    )
     from orchestration.serving.publish import (
         NothingKept,
         export_parquet,
@@ -228,10 +322,17 @@ def _rollback(args: argparse.Namespace) -> int:
         return 1
     export_parquet(serving, serving.parent / "parquet")
     build_report(serving, serving.parent / "report")
+    if dsn_from_env():
+        try:
+            publish_to_postgres(serving, dsn_from_env())
+        except PostgresServingError as exc:
+            print(f"The rollback is served from the file, but not from PostgreSQL: {exc}")
+            return 1
     print(
         f"{serving} now serves version {served_version(serving) or chosen.name} (from "
-        f"{chosen.name}); the replaced version is kept; Parquet exports and the report rebuilt "
-        "from it."
+        f"{chosen.name}); the replaced version is kept; Parquet exports and the report"
+        + (" and PostgreSQL" if dsn_from_env() else "")
+        + " rebuilt from it."
     )
     return 0
 
@@ -376,10 +477,33 @@ def build_parser() -> argparse.ArgumentParser:
     which = publish.add_mutually_exclusive_group(required=True)
     which.add_argument("--public", action="store_true", help="the public tier")
     which.add_argument(
+        "--postgres",
+        action="store_true",
+        help="the serving warehouse into PostgreSQL (EDUWH_POSTGRES_DSN), swapped in as one "
+        "transaction, with row-level security by region",
+    )
+    which.add_argument(
         "--region",
         help="a file holding only this region and the regions under it (a city and its "
         "counties), readable by owner and group only: build/regions/<region>.duckdb",
     )
+    access = sub.add_parser(
+        "access",
+        help="a bureau's role in the PostgreSQL serving database, seeing its region only",
+    )
+    access_sub = access.add_subparsers(dest="access_command", required=True)
+    grant = access_sub.add_parser(
+        "grant", help="create (or extend) a login role that sees a region and its descendants"
+    )
+    grant.add_argument("--region", required=True, help="region code, e.g. 411303")
+    grant.add_argument("--role", required=True, help="role name, e.g. bureau_411303")
+    grant.add_argument(
+        "--password-env", help="environment variable holding the role's password (optional)"
+    )
+    revoke = access_sub.add_parser("revoke", help="remove a role's grants (one region or all)")
+    revoke.add_argument("--role", required=True)
+    revoke.add_argument("--region", help="only this region's grant")
+    access_sub.add_parser("list", help="every role and the regions it sees")
     template = sub.add_parser(
         "template",
         help="write a region's reporting form (XLSX) of the figures its plan targets need",
@@ -467,6 +591,8 @@ def main(argv: list[str] | None = None) -> int:
         return _publish_public(args)
     if args.command == "rollback":
         return _rollback(args)
+    if args.command == "access":
+        return _access(args)
     if args.command == "report":
         return _report(args)
     if args.command == "audit":

@@ -39,3 +39,23 @@ def missed_run(baseline_run, tmp_path_factory):
     from tests.pipeline import run_corrected_delivery
 
     return run_corrected_delivery(baseline_run, tmp_path_factory.mktemp("missed"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster of Debian's binaries (installed by the Makefile), as the
+    serving database BI servers connect to; stopped and removed after the session. Its folder is
+    under /tmp, not pytest's (owner-only) temporary folder, because as root the cluster runs as
+    the `postgres` user, who must reach it."""
+    import shutil
+    import tempfile
+
+    from orchestration.serving.pg_cluster import LocalCluster, free_port
+
+    root = Path(tempfile.mkdtemp(prefix="eduwh-test-pg-"))
+    cluster = LocalCluster(root, free_port()).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)

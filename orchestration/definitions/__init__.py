@@ -8,7 +8,8 @@ asset graph, each importing only the ones before it:
 - `raw` — landing files → `raw/<extract>`, with the blocking row-count checks;
 - `models` — the dbt build (reference, staging, intermediate, marts) and its tests;
 - `targets` — `marts/mart_plan_progress`: every enforced plan target, one asset check each;
-- `serving` — `warehouse/published`, the Parquet exports and the plan-progress report;
+- `serving` — `warehouse/published`, the Parquet exports, the plan-progress report, the public
+  tier and the PostgreSQL serving database;
 - `automation` — the job, the nightly schedule, the landing sensor, the failure alert.
 
 Layer 3 (see `orchestration`): may import every layer below it (settings, failpoints, ingest,
@@ -29,6 +30,7 @@ from orchestration.definitions.resources import dbt_resource
 from orchestration.definitions.serving import (
     parquet_exports,
     plan_progress_report,
+    postgres_serving,
     public_tier,
     published_warehouse,
 )
@@ -44,6 +46,7 @@ defs = Definitions(
         parquet_exports,
         plan_progress_report,
         public_tier,
+        postgres_serving,
     ],
     jobs=[warehouse_job],
     # The console logger every run has, and the CLI's progress display (switched on only in

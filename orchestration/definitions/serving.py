@@ -94,3 +94,30 @@ def public_tier(context: AssetExecutionContext) -> MaterializeResult:
     out = public_dir(serving)
     counts = write_public_tier(serving, out)
     return MaterializeResult(metadata={"path": MetadataValue.path(str(out)), **counts})
+
+
+@asset(
+    key=AssetKey(["warehouse", "postgres"]),
+    deps=[PUBLISHED],
+    group_name="serving",
+    kinds={"postgres"},
+    description="The serving warehouse in PostgreSQL for pooled BI servers, when "
+    "EDUWH_POSTGRES_DSN is set: the marts, reference tables and meta with their comments, loaded "
+    "into new schemas and swapped in one transaction, with row-level security by region "
+    "(orchestration/serving/postgres.py). Without the setting it records that it was skipped.",
+)
+def postgres_serving(context: AssetExecutionContext) -> MaterializeResult:
+    from orchestration.serving.postgres import dsn_from_env, publish_to_postgres
+
+    dsn = dsn_from_env()
+    if dsn is None:
+        context.log.info("EDUWH_POSTGRES_DSN is not set: PostgreSQL serving skipped.")
+        return MaterializeResult(metadata={"skipped": "EDUWH_POSTGRES_DSN is not set"})
+    info = publish_to_postgres(get_settings().serving_path, dsn)
+    return MaterializeResult(
+        metadata={
+            "version": info["version"],
+            "tables": len(info["tables"]),
+            "rows": sum(info["tables"].values()),
+        }
+    )
