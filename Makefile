@@ -42,6 +42,13 @@ postgres-binaries:
 		|| apt-get install -y -q --no-install-recommends postgresql \
 		|| (apt-get update -q && apt-get install -y -q --no-install-recommends postgresql)
 
+# Java for Spark (EDUWH_ENGINE=spark and the two-engine test): Debian's headless JRE 17, which
+# pyspark 4 runs on. Nothing is downloaded at Spark's start (no Delta Lake or other jars).
+JAVA := /usr/bin/java
+$(JAVA):
+	apt-get install -y -q --no-install-recommends openjdk-17-jre-headless \
+		|| (apt-get update -q && apt-get install -y -q --no-install-recommends openjdk-17-jre-headless)
+
 # A local serving database under build/postgres on port 5433; prints the EDUWH_POSTGRES_DSN.
 postgres: install postgres-binaries
 	$(BIN)/python -m orchestration.serving.pg_cluster start
@@ -79,7 +86,7 @@ lint: install
 	@# (with a file in a missing folder, dbt's connection retries hang sqlfluff's templater).
 	EDUWH_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint models
 
-test: install $(CHROMIUM) postgres-binaries $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
+test: install $(CHROMIUM) $(JAVA) postgres-binaries $(DAGSTER_HOME)/dagster.yaml target/manifest.json lint
 	$(BIN)/pytest
 
 # The Dagster UI on http://127.0.0.1:3000 (run `make demo` first for data to look at).

@@ -34,6 +34,11 @@ class Settings:
     # the five plan documents the target catalogue quotes (`seeds/plan_targets.csv`); not part
     # of the repository, so a clone may not have them
     plans_dir: Path
+    # the engine dbt builds on: duckdb (one machine) or spark (orchestration/spark); Spark's
+    # metastore and table files, and the loader's Parquet raw layer it reads
+    engine: str = "duckdb"
+    spark_dir: Path = PROJECT_DIR / "build" / "spark"
+    raw_layer_dir: Path = PROJECT_DIR / "build" / "raw_layer"
 
     def duckdb_config(self) -> dict[str, str]:
         """Connection settings for the job's DuckDB writers (dbt gets the same through the
@@ -72,4 +77,19 @@ def get_settings() -> Settings:
         duckdb_memory_limit=os.environ.get("EDUWH_DUCKDB_MEMORY_LIMIT")
         or DEFAULT_DUCKDB_MEMORY_LIMIT,
         plans_dir=_path("EDUWH_PLANS_DIR", "../shared/plans"),
+        engine=_engine(),
+        spark_dir=_path("EDUWH_SPARK_DIR", str(warehouse.parent / "spark")),
+        raw_layer_dir=_path("EDUWH_RAW_LAYER_DIR", str(warehouse.parent / "raw_layer")),
     )
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def _engine() -> str:
+    engine = os.environ.get("EDUWH_ENGINE", "duckdb").strip().lower() or "duckdb"
+    if engine not in ENGINES:
+        raise ConfigurationError(
+            f"EDUWH_ENGINE is {engine!r}: set it to one of {', '.join(ENGINES)} (default duckdb)."
+        )
+    return engine

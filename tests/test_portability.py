@@ -21,7 +21,7 @@ DUCKDB_FUNCTIONS = (
 )  # fmt: skip
 PATTERN = re.compile(
     r"(?i)(::\s*\w+|\b(" + "|".join(DUCKDB_TYPES) + r")\b|\b(" + "|".join(DUCKDB_FUNCTIONS)
-    + r")\s*\(|\bexclude\s*\()"
+    + r")\s*\(|\bexclude\s*\(|escape\s+'\\')"
 )  # fmt: skip
 
 
@@ -75,6 +75,8 @@ def test_models_macros_and_yaml_use_portable_types_and_functions():
         ("select x::int as y from t", "::int"),
         ("select list_contains(a, 1) from t", "list_contains("),
         ("select * exclude (a) from t", "exclude ("),
+        # Spark reads the backslash as escaping the closing quote
+        ("select x like 'a\\_%' escape '\\' from t", "escape '\\'"),
     ],
 )
 def test_the_lint_rejects_a_duckdb_only_type_or_function(tmp_path, sql, bad):
@@ -83,3 +85,29 @@ def test_the_lint_rejects_a_duckdb_only_type_or_function(tmp_path, sql, bad):
     (tmp_path / "dbt_project.yml").write_text("name: x\n")
     (found,) = offences(tmp_path)
     assert found.startswith("models/m.sql:2: ") and found.endswith(bad)
+
+
+def test_every_contracted_model_checks_its_not_null_columns_as_data():
+    """Spark's Parquet tables do not enforce a contract's not-null constraints: every model
+    with an enforced contract carries the `contracted_not_null` test (macros/
+    test_contracted_not_null.sql), which checks them on every engine."""
+    import json
+
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    tested = {
+        node["attached_node"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and node.get("test_metadata", {}).get("name") == "contracted_not_null"
+    }
+    contracted = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+        and any(
+            c["type"] == "not_null"
+            for column in node["columns"].values()
+            for c in column.get("constraints", [])
+        )
+    }  # fmt: skip
+    assert contracted and contracted <= tested, sorted(contracted - tested)

@@ -1,6 +1,7 @@
 -- A view: it restates rows of fct_class, mart_school_balance and mart_balance_cv, and is read
--- for a few regions at a time, so storing it again would only double the file.
-{{ config(materialized='view') }}
+-- for a few regions at a time, so storing it again would only double the file. On Spark a
+-- table: the job reads Spark's marts back from their Parquet files, which a view does not have.
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 
 -- Every unit a school-level plan standard is checked on, in one shape, so the generated
 -- expectations can check "every class", "every school" and "the county's 差异系数" alike:

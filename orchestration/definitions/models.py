@@ -35,7 +35,19 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) ->
     settings = get_settings()
     os.environ["EDUWH_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ["EDUWH_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
-    yield from failpoints.each("dbt.event", dbt.cli(["build"], context=context).stream())
+    if settings.engine == "duckdb":
+        yield from failpoints.each("dbt.event", dbt.cli(["build"], context=context).stream())
+        return
+    # EDUWH_ENGINE=spark: the same project on Spark, its marts then copied into the staging
+    # warehouse, from which the rest of the job runs as on DuckDB (orchestration/spark/engine.py)
+    from orchestration.spark.engine import copy_marts_back, prepare_build
+
+    args, written = prepare_build(settings)
+    context.log.info(f"Raw layer {settings.raw_layer_dir}: versions written {written}")
+    invocation = dbt.cli(args, context=context)
+    yield from failpoints.each("dbt.event", invocation.stream())
+    copied = copy_marts_back(settings, invocation.target_path / "manifest.json")
+    context.log.info(f"Spark's marts and reference tables copied back: {len(copied)} tables")
 
 
 INDICATOR_MART = get_asset_key_for_model([warehouse_dbt_assets], "mart_indicator_values")

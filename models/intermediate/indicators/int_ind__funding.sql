@@ -34,7 +34,8 @@ amounts as (
         sum(case when item_code = 'operating_funds_senior' then amount_yuan end)
             as funds_senior,
         -- 学生人均公用经费 without a stage (三个增长): every stage's operating funds
-        sum(case when item_code like 'operating\_funds\_%' escape '\' then amount_yuan end)
+        -- ('!' escapes the underscores: a backslash escape ends the literal on Spark)
+        sum(case when item_code like 'operating!_funds!_%' escape '!' then amount_yuan end)
             as funds_all
     from funding
     group by region_code, year
