@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import BIN, PROJECT, RESULTS, code_version, run_measured, step_times  # noqa: E402
+from run import BIN, PROJECT, RESULTS, _latest_steps, code_version, run_measured  # noqa: E402
 
 from orchestration.spark.compare import mart_differences  # noqa: E402
 
@@ -102,13 +102,15 @@ def measure(tier: str, work: Path) -> dict:
         secs, peak, _ = run_measured(
             [eduwh, "build", "--no-progress"], env, work / engine / "build.log"
         )
-        steps = step_times(home)
+        steps = _latest_steps(home)
         result["engines"][engine] = {
             "job_s": secs,
             "peak_bytes": peak,
             "stages_s": {
-                stage: sum(steps.get(k, 0.0) for k in keys) for stage, keys in STAGES.items()
+                stage: sum(steps[k][1] - steps[k][0] for k in keys if k in steps)
+                for stage, keys in STAGES.items()
             },
+            "steps_s": {k: end - start for k, (start, end) in steps.items()},
             "dbt_nodes_s": dbt_node_times(started),
         }
         serving[engine] = work / engine / "serving" / "warehouse.duckdb"
