@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -69,6 +69,12 @@ STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
 # checkpointing every 1 GB of log measured faster: bench/NOTES.md.
 COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
+# Files are validated and written in batches of about this many rows: one set of statements per
+# batch rather than per file (a school or funding file has a few hundred rows, and the fixed cost
+# of a file's dozen statements was most of its load). The reader runs at most READ_AHEAD_BYTES
+# of landing files ahead of DuckDB.
+BATCH_ROWS = 500_000
+READ_AHEAD_BYTES = 96 * 2**20
 # plan documents and their reviewed workbooks (orchestration/plans/catalogue.py reads them)
 PLANS_FOLDER = "plans"
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
@@ -315,111 +321,160 @@ def _triage(
 
 def _read_and_prepare(
     contract: ExtractContract, lf: LandingFile, result: FileLoadResult, pseudonymise: Pseudonymiser
-) -> tuple[ParsedFile, Prepared, list[str] | None]:
+) -> tuple[ParsedFile, Prepared]:
     """Everything before DuckDB (runs in a worker thread, overlapping the previous file's
     SQL). Raises FileRefused."""
     result.region_code, result.year = _identity(lf.path, contract.name, lf.manifest)
     parsed = read_file(lf.path, contract, lf.manifest)
     # current and retired codes: a file may be delivered under a county's retired code
     regions = sorted(region_descendants()[result.region_code]) if result.region_code else None
-    return parsed, prepare(parsed.table, contract, pseudonymise, regions), regions
+    return parsed, prepare(parsed.table, contract, pseudonymise, regions)
 
 
-def _store(
+@dataclass
+class _Read:
+    """A file read and prepared, waiting for its batch."""
+
+    result: FileLoadResult
+    path: Path
+    parsed: ParsedFile
+    prepared: Prepared
+
+
+def _store_batch(
     con: duckdb.DuckDBPyConnection,
     contract: ExtractContract,
-    path: Path,
-    result: FileLoadResult,
-    parsed: ParsedFile,
-    prepared: Prepared,
-    regions: list[str] | None,
+    batch: list[_Read],
     max_share: float,
 ) -> None:
-    """Validate and write one file inside the caller's transaction: quarantine, rows,
-    supersession, audit. Pupils and teachers are checked against `_schools`, made by
-    `_load_extract`."""
+    """Validate and write a batch of files inside the caller's transaction, set-based: one
+    normalisation, one pass of the contract's checks and one insert for the whole batch, then
+    each file's quarantine share, refusal, supersession and audit row in delivery order.
+    Pupils and teachers are checked against `_schools`, made by `_load_extract`."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    name = result.source_file
-    _describe(result, parsed)
-    result.values_normalised = prepared.values_normalised
-    con.register("incoming", prepared.table)
+    tables = []
+    for i, f in enumerate(batch):
+        _describe(f.result, f.parsed)
+        f.result.values_normalised = f.prepared.values_normalised
+        n = f.prepared.table.num_rows
+        tables.append(
+            f.prepared.table.append_column(
+                "_file", pa.repeat(pa.scalar(i, pa.int32()), n)
+            ).append_column("_file_year", pa.repeat(pa.scalar(f.result.year, pa.int64()), n))
+        )
+    con.register("incoming", pa.concat_tables(tables, promote_options="permissive"))
+    del tables
     con.execute(normalise_sql(contract))
     con.unregister("incoming")
-    con.execute(
-        "create or replace temp table _issues as " + checks_sql(contract, result.year, regions)
-    )
-    _add_parse_issues(con, parsed)
+    con.execute("create or replace temp table _issues as " + checks_sql(contract))
+    _add_parse_issues(con, batch)
     if contract.name == REPORTS_EXTRACT:
         add_report_issues(con)
     con.execute(redact_personal_values_sql())
-    issue_rows = con.execute("select count(distinct _row_number) from _issues").fetchone()[0]
-    # A file refused as a whole still accounts for every row: its valid rows are quarantined
-    # with the reason the file was refused, so rows read = loaded + quarantined holds.
-    refusal = _delivered_under_another_code(con, result, path)
-    if refusal is None and issue_rows > max_share * parsed.rows_read:
-        refusal = (
-            "file_over_threshold",
-            (
-                f"{path}: {issue_rows:,} of {parsed.rows_read:,} rows "
-                f"({issue_rows / parsed.rows_read:.1%}) break the contract, more than the "
-                f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
+    bad_rows = dict(
+        con.execute("select _file, count(distinct _row_number) from _issues group by 1").fetchall()
+    )
+    # Each file is judged on its own and in delivery order, as if loaded alone: a file
+    # delivered under a county's other code is refused when an earlier one (of an earlier run
+    # or of this batch) is current, and a file over the threshold is refused whole.
+    current: dict[tuple[str, int], str] = {}  # (region, year) -> file of this batch now current
+    refusals: dict[int, str] = {}
+    for i, f in enumerate(batch):
+        result = f.result
+        issue_rows = bad_rows.get(i, 0)
+        refusal = _delivered_under_another_code(con, result, f.path, current)
+        if refusal is None and issue_rows > max_share * f.parsed.rows_read:
+            refusal = (
+                "file_over_threshold",
+                (
+                    f"{f.path}: {issue_rows:,} of {f.parsed.rows_read:,} rows "
+                    f"({issue_rows / f.parsed.rows_read:.1%}) break the contract, more than the "
+                    f"{max_share:.0%} allowed; nothing was loaded (see raw._quarantine)."
+                ),
+            )
+        if refusal is not None:
+            refusals[i], result.message = refusal
+            result.status = "refused"
+        elif result.region_code is not None and result.year is not None:
+            current[(result.region_code, result.year)] = result.source_file
+        result.rows_loaded = 0 if refusal else f.parsed.rows_read - issue_rows
+        result.rows_quarantined = f.parsed.rows_read - result.rows_loaded
+    if refusals:
+        # A file refused as a whole still accounts for every row: its valid rows are
+        # quarantined with the reason the file was refused, so rows read = loaded + quarantined.
+        con.register(
+            "_refusals",
+            pa.table(
+                {
+                    "_file": pa.array(list(refusals), pa.int32()),
+                    "reason": pa.array(list(refusals.values()), pa.string()),
+                }
             ),
         )
-    over = refusal is not None
-    if over:
-        reason, result.message = refusal
-        result.status = "refused"
         con.execute(
-            "insert into _issues select _row_number, null, null, ? "
-            "from _n where _row_number not in (select _row_number from _issues)",
-            [reason],
+            "insert into _issues select _n._file, _n._row_number, null, null, r.reason "
+            "from _n inner join _refusals as r on r._file = _n._file where not exists "
+            "(select 1 from _issues as i where i._file = _n._file "
+            "and i._row_number = _n._row_number)"
         )
-    _store_quarantine(con, result, now)
-    loaded = 0
-    if not over:
-        loaded = _insert_rows(con, contract, result, now)
-        result.superseded = _supersede(con, result)
-    result.rows_loaded = 0 if over else parsed.rows_read - issue_rows
-    result.rows_quarantined = parsed.rows_read - result.rows_loaded
-    result.reasons = dict(
-        con.execute(
-            "select reason_code, count(distinct _row_number) from _issues group by 1 "
-            "order by 2 desc, 1"
-        ).fetchall()
-    )
-    if loaded != result.rows_loaded or result.rows_read != (
-        result.rows_loaded + result.rows_quarantined
-    ):
+        con.unregister("_refusals")
+    _store_quarantine(con, batch, now)
+    loaded = _insert_rows(con, contract, batch, refusals, now)
+    reasons: dict[int, dict[str, int]] = {}
+    for i, code, n in con.execute(
+        "select _file, reason_code, count(distinct _row_number) from _issues group by 1, 2 "
+        "order by 1, 3 desc, 2"
+    ).fetchall():
+        reasons.setdefault(i, {})[code] = n
+    expected = sum(f.result.rows_loaded for f in batch)
+    if loaded != expected:
+        names = ", ".join(f.result.source_file for f in batch)
         raise RuntimeError(
-            f"{name}: read {result.rows_read} rows, stored {loaded}, quarantined "
-            f"{result.rows_quarantined}: the counts do not add up; nothing was loaded"
+            f"{names}: the audit counts {expected:,} valid rows but {loaded:,} were stored: the "
+            "counts do not add up; nothing was loaded"
         )
-    _audit(con, result, parsed, now)
+    for i, f in enumerate(batch):
+        f.result.reasons = reasons.get(i, {})
+        if i not in refusals:
+            f.result.superseded = _supersede(con, f.result)
+        _audit(con, f.result, f.parsed, now)
 
 
-def _delivered_under_another_code(con, result: FileLoadResult, path: Path):
+def _delivered_under_another_code(
+    con, result: FileLoadResult, path: Path, batch_current: dict[tuple[str, int], str]
+):
     """("delivered_under_another_code", sentence) when the file's extract and year are already
     current under another code of the same county (a retired code and the code that replaced
-    it): both describe one county, and loading both would count it twice. None otherwise."""
+    it): both describe one county, and loading both would count it twice. None otherwise.
+    `batch_current` holds the files of the same batch judged before this one, whose audit rows
+    are not written yet (and which supersede what the audit says is current)."""
     if result.region_code is None or result.year is None:
         return None
     others = sorted(same_county_codes().get(result.region_code, set()) - {result.region_code})
     if not others:
         return None
-    earlier = con.execute(
-        "select source_file, region_code from raw._load_audit where extract = ? and is_current "
-        f"and year = ? and region_code in ({', '.join('?' * len(others))}) "
-        "order by source_file limit 1",
-        [result.extract, result.year, *others],
-    ).fetchone()
-    if earlier is None:
+    earlier = [
+        (name, code)
+        for name, code in con.execute(
+            "select source_file, region_code from raw._load_audit where extract = ? "
+            f"and is_current and year = ? and region_code in ({', '.join('?' * len(others))})",
+            [result.extract, result.year, *others],
+        ).fetchall()
+        if (code, result.year) not in batch_current
+    ] + [
+        (name, code)
+        for (code, year), name in batch_current.items()
+        if year == result.year and code in others
+    ]
+    if not earlier:
         return None
+    name, code = min(earlier)
     return "delivered_under_another_code", (
         f"{path}: {result.extract} of {result.year} for region {result.region_code} is already "
-        f"loaded from {earlier[0]} under {earlier[1]}, the same county's other code (a retired "
+        f"loaded from {name} under {code}, the same county's other code (a retired "
         f"code and the code that replaced it); loading both would count the county twice, so "
-        f"nothing was loaded. Deliver each year under one code: to correct {earlier[0]}, send "
-        f"the new file under {earlier[1]}."
+        f"nothing was loaded. Deliver each year under one code: to correct {name}, send "
+        f"the new file under {code}."
     )
 
 
@@ -432,39 +487,37 @@ def _describe(result: FileLoadResult, parsed: ParsedFile) -> None:
     result.ignored_columns = parsed.ignored_columns
 
 
-def _add_parse_issues(con, parsed: ParsedFile) -> None:
-    if parsed.issues:
-        con.executemany(
-            "insert into _issues values (?, ?, ?, ?)",
-            # a ragged row has no one offending value: keep what was wrong with it instead
-            [
-                (
-                    i.row_number,
-                    i.column_name,
-                    i.value if i.value is not None else i.detail,
-                    i.reason_code,
-                )
-                for i in parsed.issues
-            ],
-        )
+def _add_parse_issues(con, batch: list[_Read]) -> None:
+    rows = [
+        # a ragged row has no one offending value: keep what was wrong with it instead
+        (i, issue.row_number, issue.column_name,
+         issue.value if issue.value is not None else issue.detail, issue.reason_code)
+        for i, f in enumerate(batch)
+        for issue in f.parsed.issues
+    ]  # fmt: skip
+    if rows:
+        con.executemany("insert into _issues values (?, ?, ?, ?, ?)", rows)
 
 
-def _store_quarantine(con, result: FileLoadResult, now: datetime) -> None:
+def _store_quarantine(con, batch: list[_Read], now: datetime) -> None:
+    """Every issue of the batch into raw._quarantine, each under its file. Issues are few (a
+    file with many is refused), so their values pass through Python to be made inert."""
     rows = con.execute(
-        "select _row_number, column_name, value, reason_code from _issues "
-        "order by _row_number, column_name, reason_code"
+        "select _file, _row_number, column_name, value, reason_code from _issues "
+        "order by _file, _row_number, column_name, reason_code"
     ).fetchall()
     if not rows:
         return
+    files = [batch[r[0]].result for r in rows]
     table = pa.table(
         {
-            "extract": [result.extract] * len(rows),
-            "source_file": [result.source_file] * len(rows),
-            "file_hash": [result.file_hash] * len(rows),
-            "row_number": pa.array([r[0] for r in rows], pa.int64()),
-            "column_name": [r[1] for r in rows],
-            "value": [stored_value(r[2]) for r in rows],
-            "reason_code": [r[3] for r in rows],
+            "extract": [f.extract for f in files],
+            "source_file": [f.source_file for f in files],
+            "file_hash": [f.file_hash for f in files],
+            "row_number": pa.array([r[1] for r in rows], pa.int64()),
+            "column_name": [r[2] for r in rows],
+            "value": [stored_value(r[3]) for r in rows],
+            "reason_code": [r[4] for r in rows],
             "quarantined_at": pa.array([now] * len(rows), pa.timestamp("us")),
         }
     )
@@ -473,16 +526,37 @@ def _store_quarantine(con, result: FileLoadResult, now: datetime) -> None:
     con.unregister("quarantined")
 
 
-def _insert_rows(con, contract: ExtractContract, result: FileLoadResult, now: datetime) -> int:
-    """Insert the file's valid rows; the number DuckDB reports inserted."""
+def _insert_rows(
+    con, contract: ExtractContract, batch: list[_Read], refusals: dict[int, str], now: datetime
+) -> int:
+    """Insert the valid rows of the batch's files that are not refused, in one statement; the
+    number DuckDB reports inserted."""
+    accepted = [i for i in range(len(batch)) if i not in refusals]
+    if not accepted:
+        return 0
+    con.register(
+        "_batch_files",
+        pa.table(
+            {
+                "_file": pa.array(accepted, pa.int32()),
+                "source_file": [batch[i].result.source_file for i in accepted],
+                "file_hash": [batch[i].result.file_hash for i in accepted],
+            }
+        ),
+    )
     cols = ", ".join(f'"{c}"' for c in contract.warehouse_columns)
     values = ", ".join(canonical_sql(c) for c in contract.columns)
-    return con.execute(
-        f"insert into raw.{contract.name}_history ({cols}, _source_file, _file_hash, "
-        f"_row_number, _loaded_at) select {values}, ?, ?, _row_number, ? from _n "
-        "where _row_number not in (select _row_number from _issues) order by _row_number",
-        [result.source_file, result.file_hash, now],
-    ).fetchone()[0]
+    try:
+        return con.execute(
+            f"insert into raw.{contract.name}_history ({cols}, _source_file, _file_hash, "
+            f"_row_number, _loaded_at) select {values}, f.source_file, f.file_hash, "
+            "_n._row_number, ? from _n inner join _batch_files as f on f._file = _n._file "
+            "where not exists (select 1 from _issues as i where i._file = _n._file "
+            "and i._row_number = _n._row_number) order by _n._file, _n._row_number",
+            [now],
+        ).fetchone()[0]
+    finally:
+        con.unregister("_batch_files")
 
 
 def _supersede(con, result: FileLoadResult) -> list[str]:
@@ -580,16 +654,18 @@ def load_landing(
 def _load_extract(
     con, contract: ExtractContract, files: list[LandingFile], key: bytes, landing_dir, share
 ) -> list[FileLoadResult]:
-    """Load one extract's files in order. While DuckDB validates and writes one file, a worker
-    thread reads and prepares the next (both release the GIL for most of their work); only one
-    file is ever held ahead, so memory stays bounded by two files.
+    """Load one extract's files in delivery order, in batches of about BATCH_ROWS rows.
 
-    Files are committed together, about COMMIT_EVERY_ROWS rows at a time: each file's rows,
+    A worker thread reads and prepares files (pyarrow and the keyed hash release the GIL for
+    most of their work) while DuckDB validates and writes the previous batch set-based
+    (`_store_batch`); it reads at most READ_AHEAD_BYTES of files ahead, so memory stays bounded.
+
+    Batches are committed together, about COMMIT_EVERY_ROWS rows at a time: each file's rows,
     quarantine, supersession and audit row are in the same transaction, so a file is never half
     loaded, and a crash loses at most the files since the last commit, which the next run loads
     again (their hashes are not in the audit)."""
-    batch: dict[str, str] = {}
-    results = [_triage(con, contract.name, lf, landing_dir, batch) for lf in files]
+    seen: dict[str, str] = {}
+    results = [_triage(con, contract.name, lf, landing_dir, seen) for lf in files]
     pending = [(r, lf) for r, lf in zip(results, files, strict=True) if r.status == "loaded"]
     if contract.school_reference and pending:
         # Schools load before pupils and teachers, so every year's schools are known now: built
@@ -599,35 +675,60 @@ def _load_extract(
             "cast(year as bigint) as year from raw.schools"
         )
     pseudonymise = Pseudonymiser(key)  # used by the one read-ahead thread only
+    batch_rows = min(BATCH_ROWS, COMMIT_EVERY_ROWS)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        ahead: deque = deque()  # (future, file size) in delivery order
+        submitted = 0
 
-        def submit(i: int):
-            if i >= len(pending):
-                return None
-            r, lf = pending[i]
-            return pool.submit(_read_and_prepare, contract, lf, r, pseudonymise)
+        def read_ahead() -> None:
+            nonlocal submitted
+            while submitted < len(pending) and (
+                not ahead or sum(item[3] for item in ahead) < READ_AHEAD_BYTES
+            ):
+                r, lf = pending[submitted]
+                size = lf.path.stat().st_size if not lf.link else 0
+                future = pool.submit(_read_and_prepare, contract, lf, r, pseudonymise)
+                ahead.append((future, r, lf, size))
+                submitted += 1
 
-        ahead = submit(0)
+        batch: list[_Read] = []
         uncommitted = 0  # rows read since the last commit
+
+        def store() -> None:
+            nonlocal uncommitted, batch
+            if not batch:
+                return
+            _store_batch(con, contract, batch, share)
+            for _ in batch:
+                failpoint("load.file_stored")
+            uncommitted += sum(f.parsed.rows_read for f in batch)
+            batch = []
+            if uncommitted >= COMMIT_EVERY_ROWS:
+                con.execute("commit")
+                con.execute("begin transaction")
+                uncommitted = 0
+
         con.execute("begin transaction")
         try:
-            for i, (result, lf) in enumerate(pending):
-                current, ahead = ahead, submit(i + 1)
+            read_ahead()
+            while ahead:
+                future, result, lf, _ = ahead.popleft()
                 try:
-                    parsed, prepared, regions = current.result()
+                    parsed, prepared = future.result()
                 except FileRefused as exc:
                     result.status, result.message = "refused", str(exc)
                     _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+                    read_ahead()
                     continue
-                _store(con, contract, lf.path, result, parsed, prepared, regions, share)
-                failpoint("load.file_stored")
-                uncommitted += result.rows_read
-                if uncommitted >= COMMIT_EVERY_ROWS:
-                    con.execute("commit")
-                    con.execute("begin transaction")
-                    uncommitted = 0
+                read_ahead()
+                batch.append(_Read(result, lf.path, parsed, prepared))
+                if sum(f.parsed.rows_read for f in batch) >= batch_rows:
+                    store()
+            store()
             con.execute("commit")
         except BaseException:
+            for future, *_ in ahead:
+                future.cancel()
             con.execute("rollback")
             raise
     return results

@@ -179,9 +179,9 @@ def _computed_values(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def add_report_issues(con: duckdb.DuckDBPyConnection) -> None:
-    """Insert into `_issues` the rows of `_n` (a reports file, validated by its contract) that
-    break a rule of reported figures. A row whose indicator is not even known is left to the
-    contract's own `unknown_indicator`."""
+    """Insert into `_issues` the rows of `_n` (a batch of reports files, validated by their
+    contract) that break a rule of reported figures. A row whose indicator is not even known is
+    left to the contract's own `unknown_indicator`."""
     con.register("_indicator_rules", indicator_rules())
     con.register("_region_levels", _region_levels())
     con.register("_targeted_levels", _targeted_levels(con))
@@ -191,7 +191,7 @@ def add_report_issues(con: duckdb.DuckDBPyConnection) -> None:
             f"""
             insert into _issues
             with rows as (
-                select n._row_number, n.v_indicator_id as indicator_id, n.v_region_code,
+                select n._file, n._row_number, n.v_indicator_id as indicator_id, n.v_region_code,
                        n.t_year, n.t_value, n.v_value, n.v_unit, n.v_reporting_unit,
                        r.is_computed, r.unit, r.unit_spellings, r.min_value, r.max_value,
                        r.is_integer, r.is_sum, l.region_level
@@ -200,16 +200,16 @@ def add_report_issues(con: duckdb.DuckDBPyConnection) -> None:
                 left join _region_levels as l on l.region_code = n.v_region_code
             ),
             targeted as (
-                select rows._row_number
+                select rows._file, rows._row_number
                 from rows
                 inner join _targeted_levels as t
                     on t.indicator_id = rows.indicator_id
                     and (t.region_level = rows.region_level
                         or (rows.is_sum and {level_rank.format(col="t.region_level")}
                             > {level_rank.format(col="rows.region_level")}))
-                group by rows._row_number
+                group by rows._file, rows._row_number
             )
-            select rows._row_number, 'indicator_id',
+            select rows._file, rows._row_number, 'indicator_id',
                    'computed by the warehouse' || coalesce(
                        ' as ' || cast(round(c.value, 4) as varchar) || ' for '
                        || cast(rows.t_year as varchar), ''),
@@ -220,22 +220,23 @@ def add_report_issues(con: duckdb.DuckDBPyConnection) -> None:
                 and c.indicator_id = rows.indicator_id
             where rows.is_computed
             union all
-            select _row_number, 'unit', v_unit, 'unit_mismatch' from rows
+            select _file, _row_number, 'unit', v_unit, 'unit_mismatch' from rows
             where not is_computed and v_unit is not null
                 and not list_contains(unit_spellings, lower(trim(v_unit)))
             union all
-            select _row_number, 'value', v_value, 'out_of_range' from rows
+            select _file, _row_number, 'value', v_value, 'out_of_range' from rows
             where not is_computed and t_value is not null
                 and (t_value < min_value or t_value > max_value)
             union all
-            select _row_number, 'value', v_value, 'not_an_integer' from rows
+            select _file, _row_number, 'value', v_value, 'not_an_integer' from rows
             where not is_computed and is_integer and t_value is not null
                 and t_value <> round(t_value)
             union all
-            select rows._row_number, 'region_code', rows.v_region_code,
+            select rows._file, rows._row_number, 'region_code', rows.v_region_code,
                    'region_level_not_targeted'
             from rows
-            left join targeted on targeted._row_number = rows._row_number
+            left join targeted
+                on targeted._file = rows._file and targeted._row_number = rows._row_number
             where not rows.is_computed and rows.region_level is not null
                 and targeted._row_number is null
             """
@@ -244,12 +245,14 @@ def add_report_issues(con: duckdb.DuckDBPyConnection) -> None:
         for name in ("_indicator_rules", "_region_levels", "_targeted_levels"):
             con.unregister(name)
     people = [
-        (row, REDACTED, "not_an_organisation")
-        for row, value in con.execute("select _row_number, v_reporting_unit from _n").fetchall()
+        (file, row, REDACTED, "not_an_organisation")
+        for file, row, value in con.execute(
+            "select _file, _row_number, v_reporting_unit from _n"
+        ).fetchall()
         if looks_like_a_person(value)
     ]
     if people:
         con.executemany(
-            "insert into _issues values (?, 'reporting_unit', ?, ?)",
+            "insert into _issues values (?, ?, 'reporting_unit', ?, ?)",
             people,
         )
