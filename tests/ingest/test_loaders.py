@@ -279,3 +279,78 @@ def test_links_in_the_landing_folder_are_refused_and_never_followed(tmp_path):
     assert str(tmp_path) not in link.message
     with duckdb.connect(str(wh), read_only=True) as con:
         assert con.execute("select count(*) from raw.pupils").fetchone()[0] == 0
+
+
+def test_a_batch_of_files_loads_exactly_as_the_files_one_by_one(tmp_path, monkeypatch):
+    """The loader validates and writes many files in one set of statements; every file must
+    still be judged alone and in delivery order: duplicates within a file only, a refusal of one
+    file leaves the others, a ragged row is quarantined under its own file, a later delivery of
+    the same region and year supersedes the earlier one, and a county's other code is refused."""
+    from orchestration.ingest import loaders
+
+    landing = tmp_path / "landing"
+    for year in (2020, 2021):
+        schools_file(landing, year)
+    row = "{y},ID-{n},1141000001,K1,c1,2017,{sex},0,0,0,new"
+    pupils = {
+        # the same pupils every year: a key repeated across files is not a duplicate
+        "pupils_411303_2020.csv": [row.format(y=2020, n=i, sex=1) for i in range(6)]
+        + [row.format(y=2020, n=0, sex=1)],  # an exact copy within the file
+        "pupils_411303_2021.csv": [row.format(y=2021, n=i, sex=2) for i in range(6)]
+        + ["2021,ID-9,1141000001,K1"],  # a ragged row
+        # a corrected delivery of 2021, later in the same run: supersedes the one above
+        "pupils_411303_2021_v2.csv": [row.format(y=2021, n=i, sex=1) for i in range(5)],
+        # no schools in 2022: every row breaks the contract and the file is refused whole
+        "pupils_411303_2022.csv": [row.format(y=2022, n=i, sex=1) for i in range(4)],
+    }
+    for name, rows in pupils.items():
+        write(landing / "pupils" / name, "\n".join([PUPIL_HEADER, *rows]) + "\n")
+    population = "year,region_code,age,population,disabled_population\n2019,{code},15,100,0\n"
+    for code in ("232701", "232723"):  # 漠河市 and the code it replaced: one county
+        write(landing / "population" / f"population_{code}_2019.csv", population.format(code=code))
+
+    def load(batch_rows: int, name: str):
+        monkeypatch.setattr(loaders, "BATCH_ROWS", batch_rows)
+        wh = tmp_path / name
+        run = load_landing(wh, landing, b"k", max_share=0.3)
+        with duckdb.connect(str(wh), read_only=True) as con:
+            tables = {
+                t: con.execute(f"select * exclude ({stamp}) from raw.{t} order by all").fetchall()
+                for t, stamp in (
+                    ("_load_audit", "loaded_at"),
+                    ("_quarantine", "quarantined_at"),
+                    ("pupils_history", "_loaded_at"),
+                    ("population_history", "_loaded_at"),
+                )
+            }
+        return run, tables
+
+    one_by_one, alone = load(1, "alone.duckdb")
+    batched, together = load(1_000_000, "together.duckdb")
+    assert together == alone
+    statuses = {f.source_file.split("/")[1]: f.status for f in batched.files}
+    assert statuses == {
+        "schools_411303_2020.csv": "loaded",
+        "schools_411303_2021.csv": "loaded",
+        "pupils_411303_2020.csv": "loaded",
+        "pupils_411303_2021.csv": "loaded",
+        "pupils_411303_2021_v2.csv": "loaded",
+        "pupils_411303_2022.csv": "refused",
+        "population_232701_2019.csv": "loaded",
+        "population_232723_2019.csv": "refused",
+    }
+    counts = {
+        f.source_file.split("/")[1]: (f.rows_read, f.rows_loaded, f.rows_quarantined, f.reasons)
+        for f in batched.files
+    }
+    assert counts["pupils_411303_2020.csv"] == (7, 6, 1, {"duplicate_row": 1})
+    assert counts["pupils_411303_2021.csv"] == (7, 6, 1, {"wrong_field_count": 1})
+    assert counts["pupils_411303_2022.csv"] == (4, 0, 4, {"unknown_school": 4})
+    # 2021 and its correction share keys with other values: keys are compared within a file
+    assert counts["pupils_411303_2021_v2.csv"] == (5, 5, 0, {})
+    audit = {r[1]: r for r in together["_load_audit"]}
+    assert audit["pupils/pupils_411303_2021.csv"][5] == "pupils/pupils_411303_2021_v2.csv"
+    assert [f.source_file for f in batched.files] == [f.source_file for f in one_by_one.files]
+    # quarantined rows are attributed to their own file and row
+    assert ("pupils/pupils_411303_2020.csv", 8) in {(q[1], q[3]) for q in together["_quarantine"]}
+    assert ("pupils/pupils_411303_2021.csv", 8) in {(q[1], q[3]) for q in together["_quarantine"]}
