@@ -12,11 +12,13 @@ import codecs
 import csv
 import dataclasses
 import io
+import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -30,6 +32,7 @@ from orchestration.ingest.contracts import (
 )
 
 HEADER_SEARCH_ROWS = 30
+PREVIEW_CHARS = 1 << 20  # where the header is looked for, if that holds enough records
 MANIFEST_SUFFIX = ".manifest.json"
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 # Formats a bureau might send that we refuse with advice rather than as "unknown".
@@ -281,10 +284,10 @@ def read_csv(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFil
         raise FileRefused(f"{path}: the file is empty.")
     text, encoding = decode(raw, path, manifest.get("encoding"))
     delimiter = manifest.get("delimiter", ",")
-    if not text.strip(" \t\r\n\ufeff,;"):
+    # (on the bytes: stripping a large file's text would copy all of it)
+    if not raw.removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n,;"):
         raise FileRefused(f"{path}: the file has no content, only separators and blank lines.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    preview = [rec for _, rec in zip(range(HEADER_SEARCH_ROWS), reader, strict=False)]
+    preview = _preview(text, delimiter)
     header = find_header(preview, contract, path)
     width = len(preview[header.row_index])
     fast = _csv_fast_path(text, encoding, raw, delimiter, header, contract, width)
@@ -300,6 +303,20 @@ def read_csv(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFil
             data, list(range(first, first + len(data))), header, contract, width
         )
     return _parsed(table, issues, blank, "csv", header, encoding=encoding)
+
+
+def _preview(text: str, delimiter: str) -> list[list[str]]:
+    """The first HEADER_SEARCH_ROWS records, parsed from the start of the text only when that
+    holds more records than that (so none of them is cut), else from all of it."""
+    head = text[:PREVIEW_CHARS]
+    records = list(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))
+    if len(head) < len(text) and len(records) <= HEADER_SEARCH_ROWS:
+        records = list(
+            itertools.islice(
+                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), HEADER_SEARCH_ROWS
+            )
+        )
+    return records[:HEADER_SEARCH_ROWS]
 
 
 def _csv_fast_path(
@@ -349,7 +366,7 @@ def _csv_fast_path(
     }
     # The header is spreadsheet row 1, so data record i is row i + 1.
     return (
-        _assemble(columns, pa.array(range(2, n + 2), pa.int64()), contract),
+        _assemble(columns, pa.array(np.arange(2, n + 2, dtype=np.int64)), contract),
         _filled_rows(table),
     )
 
