@@ -14,6 +14,7 @@ import dataclasses
 import io
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -280,12 +281,12 @@ def _from_records(
 
 def read_csv(path: Path, contract: ExtractContract, manifest: dict) -> ParsedFile:
     raw = path.read_bytes()
-    if not raw.strip():
+    if not re.search(rb"\S", raw):
         raise FileRefused(f"{path}: the file is empty.")
     text, encoding = decode(raw, path, manifest.get("encoding"))
     delimiter = manifest.get("delimiter", ",")
-    # (on the bytes: stripping a large file's text would copy all of it)
-    if not raw.removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n,;"):
+    # (searched on the bytes: stripping a large file's text would copy all of it)
+    if not re.search(rb"[^ \t\r\n,;]", raw.removeprefix(b"\xef\xbb\xbf")):
         raise FileRefused(f"{path}: the file has no content, only separators and blank lines.")
     preview = _preview(text, delimiter)
     header = find_header(preview, contract, path)
@@ -309,7 +310,8 @@ def _preview(text: str, delimiter: str) -> list[list[str]]:
     """The first HEADER_SEARCH_ROWS records, parsed from the start of the text only when that
     holds more records than that (so none of them is cut), else from all of it."""
     head = text[:PREVIEW_CHARS]
-    records = list(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+    records = list(itertools.islice(reader, HEADER_SEARCH_ROWS + 1))
     if len(head) < len(text) and len(records) <= HEADER_SEARCH_ROWS:
         records = list(
             itertools.islice(

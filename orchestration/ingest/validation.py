@@ -9,6 +9,7 @@ extract.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -62,19 +63,31 @@ CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 FORMULA_RE = "^[=+@-]"
 
 
+SHA256_BLOCK = 64  # bytes; HMAC pads its key to the hash's block size (RFC 2104)
+
+
 class Pseudonymiser:
     """Keyed hash (HMAC-SHA256, first 32 hex characters) of the ids in a column, computed once
     per distinct id of a file.
 
     It remembers the ids of the last file it hashed, per column: files arrive region by region
     and year after year, and most pupils and teachers of one year are there the next, so most
-    ids of a file reuse last file's hash instead of a new HMAC (which is most of the Python time
-    of a pupil file). Only one file's ids are held, in this process's memory; they never reach
-    DuckDB. Use one instance per thread."""
+    ids of a file reuse last file's hash instead of a new HMAC. Only one file's ids are held, in
+    this process's memory. Use one instance per thread.
+
+    Many new ids (a county's first file) are hashed by a private in-memory DuckDB, which has no
+    file, no spill folder and never sees the warehouse: RFC 2104's two SHA-256 passes over the
+    key's padded blocks, given as parameters of the one query, vectorised and on every core
+    (three times faster than a Python loop over `hmac.digest`, measured on 2,000,000 ids).
+    Neither the ids nor the key reach the warehouse connection."""
+
+    # below this many new ids the Python loop is quicker than a query
+    ENGINE_FROM = 5_000
 
     def __init__(self, key: bytes) -> None:
         self.key = key
         self._last: dict[str, tuple[pa.Array, pa.Array]] = {}
+        self._engine = None
         self.computed = 0  # HMACs computed, for tests and measurements
 
     def __call__(self, column: str, values: pa.Array) -> pa.Array:
@@ -85,20 +98,49 @@ class Pseudonymiser:
             known = pc.take(last_keys, pc.index_in(unique, value_set=last_ids))
         present = pc.is_valid(unique)
         missing = pc.and_(pc.is_null(known), present)
-        fresh = [
-            hmac.digest(self.key, v.encode("utf-8"), "sha256").hex()[:32]
-            for v in pc.filter(unique, missing).to_pylist()
-        ]
+        fresh = self._hmac(pc.filter(unique, missing))
         self.computed += len(fresh)
-        hashed = pc.replace_with_mask(known, missing, pa.array(fresh, pa.string()))
+        hashed = pc.replace_with_mask(known, missing, fresh)
         self._last[column] = (pc.filter(unique, present), pc.filter(hashed, present))
         return pc.take(hashed, pc.index_in(values, value_set=unique))
+
+    def _hmac(self, ids: pa.Array) -> pa.Array:
+        if len(ids) < self.ENGINE_FROM:
+            return pa.array(
+                [
+                    hmac.digest(self.key, v.encode("utf-8"), "sha256").hex()[:32]
+                    for v in ids.to_pylist()
+                ],
+                pa.string(),
+            )
+        if self._engine is None:
+            import duckdb
+
+            self._engine = duckdb.connect(":memory:", config={"temp_directory": ""})
+        key = hashlib.sha256(self.key).digest() if len(self.key) > SHA256_BLOCK else self.key
+        key = key.ljust(SHA256_BLOCK, b"\0")
+        inner, outer = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+        self._engine.register("ids", pa.table({"id": ids}))
+        try:
+            result = self._engine.sql(
+                "select left(sha256($outer::blob || unhex(sha256($inner::blob || encode(id)))), "
+                "32) as h from ids",
+                params={"outer": outer, "inner": inner},
+            ).to_arrow_table()
+        finally:
+            self._engine.unregister("ids")
+        return result.column("h").combine_chunks().cast(pa.string())
 
 
 @dataclass
 class Prepared:
     table: pa.Table
     values_normalised: int
+
+
+def _rows_where(flags: pa.Array, indices: pa.Array) -> int:
+    """How many rows have a distinct value whose flag is set."""
+    return pc.sum(pc.fill_null(pc.take(flags, indices), False)).as_py() or 0
 
 
 def prepare(
@@ -109,17 +151,22 @@ def prepare(
 ) -> Prepared:
     """Trim, empty → null, NFKC for numbers and codes, labels → codes, ids → keyed hashes;
     and for code columns whether each value is an allowed code (`_known_<col>`) and, for
-    regions, inside the file's region (`_inside_<col>`)."""
+    regions, inside the file's region (`_inside_<col>`).
+
+    Every step is a function of the value alone, so it runs once per distinct value of a column
+    (a column of 200,000 pupils holds a few grades, sexes and flags) and is taken back to the
+    rows; the number of values changed counts rows."""
     lists = code_lists()
     changed = 0
     for col in contract.columns:
         i = table.schema.get_field_index(col.name)
-        values = table.column(i).combine_chunks()
+        encoded = table.column(i).combine_chunks().dictionary_encode()
+        rows, values = encoded.indices, encoded.dictionary
         values = pc.utf8_trim_whitespace(values)
         values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
         if col.kind in NORMALISED_KINDS:
             normal = pc.utf8_trim_whitespace(pc.utf8_normalize(values, "NFKC"))
-            changed += pc.sum(pc.fill_null(pc.not_equal(normal, values), False)).as_py() or 0
+            changed += _rows_where(pc.not_equal(normal, values), rows)
             values = normal
         if col.codes:
             accepted = lists[col.codes].accepted()
@@ -127,21 +174,24 @@ def prepare(
             codes = pa.array(list(accepted.values()), pa.string())
             found = pc.take(codes, pc.index_in(pc.utf8_lower(values), value_set=spellings))
             mapped = pc.coalesce(found, values)
-            changed += pc.sum(pc.fill_null(pc.not_equal(mapped, values), False)).as_py() or 0
+            changed += _rows_where(pc.not_equal(mapped, values), rows)
             values = mapped
             allowed = pa.array(list(lists[col.codes].codes), pa.string())
-            table = table.append_column(f"_known_{col.name}", pc.is_in(values, value_set=allowed))
+            known = pc.is_in(values, value_set=allowed)
+            table = table.append_column(
+                f"_known_{col.name}", pc.fill_null(pc.take(known, rows), False)
+            )
             if col.codes == "region":
                 inside = pa.array(file_regions or [], pa.string())
                 table = table.append_column(
                     f"_inside_{col.name}",
-                    pc.is_in(values, value_set=inside)
+                    pc.fill_null(pc.take(pc.is_in(values, value_set=inside), rows), False)
                     if file_regions
-                    else pa.nulls(len(values), pa.bool_()),
+                    else pa.nulls(len(rows), pa.bool_()),
                 )
         if col.pseudonymise_as:
             values = pseudonymise(col.name, values)
-        table = table.set_column(i, col.warehouse_name, values)
+        table = table.set_column(i, col.warehouse_name, pc.take(values, rows))
     return Prepared(table, changed)
 
 

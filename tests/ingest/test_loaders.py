@@ -103,6 +103,21 @@ def test_ids_seen_in_the_last_file_reuse_its_keys_and_every_key_is_the_hmac():
     assert pseudonymise.computed == 6
 
 
+@pytest.mark.parametrize("key", [b"secret", b"a key longer than SHA-256's block of 64 bytes " * 3])
+def test_many_new_ids_are_hashed_by_the_engine_to_the_same_hmac(key, monkeypatch):
+    """A county's first file has 200,000 new ids: hashed in a private in-memory DuckDB rather
+    than a Python loop, to exactly the HMAC-SHA256 of RFC 2104 (a key over 64 bytes is hashed
+    first)."""
+    monkeypatch.setattr(Pseudonymiser, "ENGINE_FROM", 0)
+    ids = ["P1", "学籍号Ü", "it's", "P1", None, "", "x" * 500, *(f"G{i}" for i in range(3000))]
+    pseudonymise = Pseudonymiser(key)
+    got = pseudonymise("pupil_id", pa.array(ids)).to_pylist()
+    assert got == [
+        None if v is None else hmac.digest(key, v.encode(), "sha256").hex()[:32] for v in ids
+    ]
+    assert pseudonymise._engine is not None and pseudonymise.computed == len(set(ids)) - 1
+
+
 def test_the_loader_connection_has_the_configured_memory_limit(tmp_path, monkeypatch):
     monkeypatch.setenv("EDUWH_DUCKDB_MEMORY_LIMIT", "3GB")
     assert get_settings().duckdb_config() == {"memory_limit": "3GB"}
