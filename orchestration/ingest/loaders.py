@@ -1,7 +1,10 @@
 """Load landing files into the DuckDB `raw` schema: validated, pseudonymised, versioned, audited.
 
-Every file in `<landing>/<extract>/` is read (`readers`), checked against its contract
-(`contracts`, `validation`) and then, in one transaction
+Every file in `<landing>/<extract>/` is read and prepared (`readers`, `validation.prepare`: text
+columns named by the contract, personal columns dropped, ids replaced by a keyed hash) by a
+worker thread. DuckDB then checks and writes the files in batches of about BATCH_ROWS rows,
+set-based: one normalisation, one pass of the contract's checks (`contracts`, `validation`) and
+one insert per batch, then per file, in delivery order, in one transaction
 (shared with the files before and after it, about a million rows at a time):
 
 - rows that break the contract go to `raw._quarantine` (file, row, column, value, reason code);
@@ -11,10 +14,13 @@ Every file in `<landing>/<extract>/` is read (`readers`), checked against its co
 - the file supersedes the earlier file for the same extract, region and year, so the view
   `raw.<extract>` shows current rows only while the history keeps every version.
 
-A file whose content was seen before changes nothing. A file that cannot be used at all (or has
-more bad rows than the threshold) is refused with one sentence and the other files still load.
-Personal data never reach DuckDB: personal columns are dropped by the reader and pupil and
-teacher ids are replaced by a keyed hash before the table is registered with DuckDB.
+A batch is judged file by file exactly as if each file were loaded alone (duplicate keys within
+a file, the quarantine threshold per file, a later delivery superseding an earlier one of the
+same batch). A file whose content was seen before changes nothing. A file that cannot be used at
+all (or has more bad rows than the threshold) is refused with one sentence and the other files
+still load. Personal data never reach the warehouse: personal columns are dropped by the reader
+and pupil and teacher ids are replaced by a keyed hash before the table is registered with
+DuckDB.
 """
 
 from __future__ import annotations

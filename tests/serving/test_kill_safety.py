@@ -6,8 +6,8 @@ started five times in its own session with `EDUWH_FAILPOINT` set (orchestration/
 at the named point the build sends SIGKILL to its whole process group — itself, the dbt child,
 Dagster's log tailers — as the OOM killer or a power cut would, and nothing gets to clean up:
 
-1. `load.file_stored` — loading: the 2021 file is stored in the loader's open transaction, not
-   yet committed (the loader commits about a million rows at a time), 2022 not loaded yet
+1. `load.file_stored` — loading: the 2021 file is stored in the loader's open transaction (in
+   one batch with 2022), not yet committed (the loader commits about a million rows at a time)
    (seen: the staging file, with its WAL replayed in a scratch copy, holds 2020 only: nothing
    of an uncommitted file survives);
 2. `dbt.event@10` — the dbt build, after the tenth node dbt reported (seen: a `dbt build`
