@@ -425,7 +425,7 @@ def _store_batch(
         )
         con.unregister("_refusals")
     _store_quarantine(con, batch, now)
-    loaded = _insert_rows(con, contract, batch, refusals, now)
+    loaded = _insert_rows(con, contract, batch, refusals, bool(bad_rows or refusals), now)
     reasons: dict[int, dict[str, int]] = {}
     for i, code, n in con.execute(
         "select _file, reason_code, count(distinct _row_number) from _issues group by 1, 2 "
@@ -533,36 +533,42 @@ def _store_quarantine(con, batch: list[_Read], now: datetime) -> None:
 
 
 def _insert_rows(
-    con, contract: ExtractContract, batch: list[_Read], refusals: dict[int, str], now: datetime
+    con,
+    contract: ExtractContract,
+    batch: list[_Read],
+    refusals: dict[int, str],
+    has_issues: bool,
+    now: datetime,
 ) -> int:
     """Insert the valid rows of the batch's files that are not refused, in one statement; the
-    number DuckDB reports inserted."""
+    number DuckDB reports inserted. A scan of `_n` in its order (files in delivery order, rows
+    in file order): a file's lineage is looked up in a list by its number rather than joined,
+    and the rows with issues are only looked for when there are any."""
     accepted = [i for i in range(len(batch)) if i not in refusals]
     if not accepted:
         return 0
-    con.register(
-        "_batch_files",
-        pa.table(
-            {
-                "_file": pa.array(accepted, pa.int32()),
-                "source_file": [batch[i].result.source_file for i in accepted],
-                "file_hash": [batch[i].result.file_hash for i in accepted],
-            }
-        ),
-    )
+    where = []
+    if refusals:
+        where.append(f"_n._file in ({', '.join(str(i) for i in accepted)})")
+    if has_issues:
+        where.append(
+            "not exists (select 1 from _issues as i where i._file = _n._file "
+            "and i._row_number = _n._row_number)"
+        )
     cols = ", ".join(f'"{c}"' for c in contract.warehouse_columns)
     values = ", ".join(canonical_sql(c) for c in contract.columns)
-    try:
-        return con.execute(
-            f"insert into raw.{contract.name}_history ({cols}, _source_file, _file_hash, "
-            f"_row_number, _loaded_at) select {values}, f.source_file, f.file_hash, "
-            "_n._row_number, ? from _n inner join _batch_files as f on f._file = _n._file "
-            "where not exists (select 1 from _issues as i where i._file = _n._file "
-            "and i._row_number = _n._row_number) order by _n._file, _n._row_number",
-            [now],
-        ).fetchone()[0]
-    finally:
-        con.unregister("_batch_files")
+    return con.execute(
+        f"insert into raw.{contract.name}_history ({cols}, _source_file, _file_hash, "
+        f"_row_number, _loaded_at) select {values}, "
+        # DuckDB lists count from 1
+        "list_extract($names, _n._file + 1), list_extract($hashes, _n._file + 1), "
+        f"_n._row_number, $now from _n where {' and '.join(where) or 'true'}",
+        {
+            "names": [f.result.source_file for f in batch],
+            "hashes": [f.result.file_hash for f in batch],
+            "now": now,
+        },
+    ).fetchone()[0]
 
 
 def _supersede(con, result: FileLoadResult) -> list[str]:
