@@ -328,7 +328,7 @@ def _triage(
 def _read_and_prepare(
     contract: ExtractContract, lf: LandingFile, result: FileLoadResult, pseudonymise: Pseudonymiser
 ) -> tuple[ParsedFile, Prepared]:
-    """Everything before DuckDB (runs in a worker thread, overlapping the previous file's
+    """Everything before DuckDB (runs in a worker thread, overlapping the previous batch's
     SQL). Raises FileRefused."""
     result.region_code, result.year = _identity(lf.path, contract.name, lf.manifest)
     parsed = read_file(lf.path, contract, lf.manifest)

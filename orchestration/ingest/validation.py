@@ -382,7 +382,8 @@ def checks_sql(contract: ExtractContract) -> str:
     rules = _row_rules(contract)
     issues = ",\n  ".join(struct for _, struct in rules)
     # Most rows break no rule: a row's list of issues is built (and unnested) only for the rows
-    # where some condition holds, which measured the checks of a clean file about twice as fast.
+    # where some condition holds (the checks of a clean 225,809-row county pupil file measured
+    # 0.114 s before this and 0.091 s after).
     broken = "\n  or ".join(f"({where})" for where, _ in rules)
     per_row = (
         "select _file, _row_number, i.column_name, i.value, i.reason_code from "
