@@ -25,13 +25,14 @@ DuckDB.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 from collections import Counter, deque
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,7 +69,6 @@ from orchestration.ingest.validation import (
 from orchestration.settings import get_settings
 
 DEFAULT_MAX_QUARANTINE_SHARE = 0.05
-STORAGE_COMPATIBILITY = os.environ.get("EDUWH_STORAGE_COMPATIBILITY", "v1.0.0")
 # Committing once per file made the commit the largest cost of the loader's DuckDB thread (a
 # county's pupil file is smaller than one DuckDB row group, 122,880 rows, and DuckDB checkpoints
 # whenever its write-ahead log passes 16 MB). Committing about a million rows at a time and
@@ -77,10 +77,21 @@ COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
 # Files are validated and written in batches of about this many rows: one set of statements per
 # batch rather than per file (a school or funding file has a few hundred rows, and the fixed cost
-# of a file's dozen statements was most of its load). The reader runs at most READ_AHEAD_BYTES
+# of a file's dozen statements was most of its load). The readers run at most READ_AHEAD_BYTES
 # of landing files ahead of DuckDB.
 BATCH_ROWS = 500_000
 READ_AHEAD_BYTES = 96 * 2**20
+# Files are parsed by this many threads (pyarrow's parser releases the GIL) and prepared by one:
+# with one thread doing both, the reading was the loader's critical path and the machine's two
+# cores were 1.4-1.6 busy (bench/NOTES.md).
+READERS = 2
+# pyarrow's default allocator (mimalloc) gave the loader's batch-sized buffers back to the
+# system and faulted them in again for the next batch; jemalloc keeps them for reuse (on the
+# city tier: a third less system time, the load about 4 % faster). ARROW_DEFAULT_MEMORY_POOL
+# still decides when set.
+if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
 # plan documents and their reviewed workbooks (orchestration/plans/catalogue.py reads them)
 PLANS_FOLDER = "plans"
 # `<extract>_<6-digit region>_<4-digit year>` at the start of a file name
@@ -111,6 +122,7 @@ class FileLoadResult:
     personal_columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
+    superseded_by: str | None = None  # a later file of the same batch
 
     def as_metadata(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], {}, "")}
@@ -279,42 +291,55 @@ def _identity(path: Path, extract: str, manifest: dict) -> tuple[str | None, int
 # ---------------------------------------------------------------- one file
 
 
-def _already_seen(con, extract: str, digest: str, name: str):
-    """The earlier delivery of the same bytes: a loaded one first, then one of the same name."""
-    rows = con.execute(
-        "select source_file, status, message, loaded_at from raw._load_audit "
-        "where extract = ? and file_hash = ? "
-        "order by status = 'loaded' desc, source_file = ? desc, loaded_at limit 1",
-        [extract, digest, name],
-    ).fetchall()
-    return rows[0] if rows else None
+def _digest(lf: LandingFile, landing_dir: Path) -> str:
+    if lf.link:  # a link is never followed, not even to hash what it points to
+        name = lf.path.relative_to(landing_dir).as_posix()
+        target = os.readlink(lf.path) if lf.path.is_symlink() else ""
+        return hashlib.sha256(f"link:{name}:{target}".encode()).hexdigest()
+    return file_sha256(lf.path)
+
+
+def _earlier_deliveries(con, extract: str, digests: list[str]) -> dict[str, list[tuple]]:
+    """The audit rows of earlier deliveries of the same bytes, per digest, in one query."""
+    found: dict[str, list[tuple]] = {}
+    for digest, *row in con.execute(
+        "select file_hash, source_file, status, message, loaded_at from raw._load_audit "
+        "where extract = ? and file_hash in (select unnest(?))",
+        [extract, digests],
+    ).fetchall():
+        found.setdefault(digest, []).append(tuple(row))
+    return found
+
+
+def _already_seen(earlier: list[tuple], name: str):
+    """The earlier delivery of the same bytes: a loaded one first, then one of the same name,
+    then the first."""
+    ranked = sorted(earlier, key=lambda r: (r[1] != "loaded", r[0] != name, r[3]))
+    return ranked[0] if ranked else None
 
 
 def _triage(
-    con, extract: str, lf: LandingFile, landing_dir: Path, batch: dict[str, str]
+    extract: str,
+    lf: LandingFile,
+    landing_dir: Path,
+    digest: str,
+    earlier: list[tuple],
+    batch: dict[str, str],
 ) -> FileLoadResult:
-    """The file's result so far: `unchanged` if its content was seen before (in an earlier run
-    or earlier in this one), else `loaded` pending the read."""
+    """The file's result so far: `unchanged` if its content was seen before (in an earlier run,
+    `earlier`, or earlier in this one, `batch`), else `loaded` pending the read."""
     name = lf.path.relative_to(landing_dir).as_posix()
-    # a link is never followed, not even to hash what it points to
-    digest = (
-        hashlib.sha256(
-            f"link:{name}:{os.readlink(lf.path) if lf.path.is_symlink() else ''}".encode()
-        ).hexdigest()
-        if lf.link
-        else file_sha256(lf.path)
-    )
     result = FileLoadResult(extract, name, digest, "loaded")
-    seen = _already_seen(con, extract, digest, name)
+    seen = _already_seen(earlier, name)
     if seen and seen[1] == "refused" and seen[0] != name:
         # refused under another name (a name that gave no region and year, say): the same
         # bytes under a new name are a new delivery, to be judged again
         seen = None
     if seen:
         result.status = "unchanged"
-        earlier = f" as {seen[0]}" if seen[0] != name else ""
+        where = f" as {seen[0]}" if seen[0] != name else ""
         result.message = (
-            f"same content as the file {seen[1]}{earlier} on {seen[3]:%Y-%m-%d %H:%M}"
+            f"same content as the file {seen[1]}{where} on {seen[3]:%Y-%m-%d %H:%M}"
             + (f" ({seen[2]})" if seen[1] == "refused" else "")
         )
     elif digest in batch:
@@ -325,13 +350,19 @@ def _triage(
     return result
 
 
-def _read_and_prepare(
-    contract: ExtractContract, lf: LandingFile, result: FileLoadResult, pseudonymise: Pseudonymiser
-) -> tuple[ParsedFile, Prepared]:
-    """Everything before DuckDB (runs in a worker thread, overlapping the previous batch's
-    SQL). Raises FileRefused."""
+def _read(contract: ExtractContract, lf: LandingFile, result: FileLoadResult) -> ParsedFile:
+    """Parse a file (runs in one of READERS threads). Raises FileRefused."""
     result.region_code, result.year = _identity(lf.path, contract.name, lf.manifest)
-    parsed = read_file(lf.path, contract, lf.manifest)
+    return read_file(lf.path, contract, lf.manifest)
+
+
+def _prepare(
+    contract: ExtractContract, read: Future, result: FileLoadResult, pseudonymise: Pseudonymiser
+) -> tuple[ParsedFile, Prepared]:
+    """Normalise and pseudonymise a parsed file (runs in the one preparing thread, files in
+    delivery order, so the Pseudonymiser sees each file after the one before it). Re-raises the
+    read's FileRefused."""
+    parsed = read.result()
     # current and retired codes: a file may be delivered under a county's retired code
     regions = sorted(region_descendants()[result.region_code]) if result.region_code else None
     return parsed, prepare(parsed.table, contract, pseudonymise, regions)
@@ -441,9 +472,8 @@ def _store_batch(
         )
     for i, f in enumerate(batch):
         f.result.reasons = reasons.get(i, {})
-        if i not in refusals:
-            f.result.superseded = _supersede(con, f.result)
-        _audit(con, f.result, f.parsed, now)
+    _supersede(con, [f.result for f in batch])
+    _audit(con, [(f.result, f.parsed) for f in batch], now)
 
 
 def _delivered_under_another_code(
@@ -571,23 +601,59 @@ def _insert_rows(
     ).fetchone()[0]
 
 
-def _supersede(con, result: FileLoadResult) -> list[str]:
-    """Earlier current versions of the same delivery stop being current: the same extract,
-    region and year, or (when the name says neither) the same file name."""
-    if result.region_code is not None and result.year is not None:
-        where, params = "region_code = ? and year = ?", [result.region_code, result.year]
-    else:
-        where, params = "source_file = ?", [result.source_file]
-    earlier = con.execute(
-        f"select source_file from raw._load_audit where extract = ? and is_current and {where}",
-        [result.extract, *params],
-    ).fetchall()
-    con.execute(
-        f"update raw._load_audit set is_current = false, superseded_by = ? "
-        f"where extract = ? and is_current and {where}",
-        [result.source_file, result.extract, *params],
-    )
-    return [r[0] for r in earlier]
+def _delivery_key(r: FileLoadResult) -> tuple:
+    """What a later delivery replaces: the same region and year, or (when the name says
+    neither) the same file name."""
+    if r.region_code is not None and r.year is not None:
+        return (r.region_code, r.year)
+    return (r.source_file,)
+
+
+def _supersede(con, results: list[FileLoadResult]) -> None:
+    """Each loaded file of a batch (in delivery order) supersedes the current version of the
+    same delivery (`_delivery_key`) of the same extract: one written earlier, whose audit row
+    stops being current here, or one earlier in the batch, whose row is written not current.
+    Fills each result's `superseded`; one query and at most one update per batch."""
+    loaded = [r for r in results if r.status == "loaded"]
+    if not loaded:
+        return
+    current: dict[tuple, list[tuple[str, str]]] = {}
+    for name, digest, region, year in con.execute(
+        "select source_file, file_hash, region_code, year from raw._load_audit "
+        "where extract = ? and is_current",
+        [loaded[0].extract],
+    ).fetchall():
+        key = (region, year) if region is not None and year is not None else (name,)
+        current.setdefault(key, []).append((name, digest))
+    in_batch = {(r.source_file, r.file_hash): r for r in loaded}
+    stale: list[tuple[str, str, str]] = []  # (source file, hash, superseded by) already written
+    for r in loaded:
+        key = _delivery_key(r)
+        r.superseded = [name for name, _ in current.get(key, [])]
+        for name, digest in current.get(key, []):
+            if (name, digest) in in_batch:
+                in_batch[(name, digest)].superseded_by = r.source_file
+            else:
+                stale.append((name, digest, r.source_file))
+        current[key] = [(r.source_file, r.file_hash)]
+    if stale:
+        con.register(
+            "_stale",
+            pa.table(
+                {
+                    "source_file": [n for n, _, _ in stale],
+                    "file_hash": [d for _, d, _ in stale],
+                    "superseded_by": [b for _, _, b in stale],
+                }
+            ),
+        )
+        con.execute(
+            "update raw._load_audit as a set is_current = false, superseded_by = s.superseded_by "
+            "from _stale as s where a.extract = ? and a.is_current "
+            "and a.source_file = s.source_file and a.file_hash = s.file_hash",
+            [loaded[0].extract],
+        )
+        con.unregister("_stale")
 
 
 def landing_relative(message: str | None, source_file: str) -> str | None:
@@ -598,35 +664,72 @@ def landing_relative(message: str | None, source_file: str) -> str | None:
     return re.sub(r"(?<![\w.])/\S*?/" + re.escape(source_file), source_file, message)
 
 
-def _audit(con, r: FileLoadResult, parsed: ParsedFile | None, now: datetime) -> None:
-    r.message = landing_relative(r.message, r.source_file)
-    con.execute(
-        "insert into raw._load_audit values "
-        "(?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            r.extract,
-            r.source_file,
-            r.file_hash,
-            r.status,
-            r.status == "loaded",
-            r.region_code,
-            r.year,
-            r.file_format,
-            r.encoding,
-            parsed.sheet if parsed else None,
-            parsed.header_row if parsed else None,
-            r.rows_read,
-            r.rows_loaded,
-            r.rows_quarantined,
-            r.blank_rows,
-            r.values_normalised,
-            json.dumps(r.reasons, ensure_ascii=False) if r.reasons else None,
-            ", ".join(r.personal_columns) or None,
-            ", ".join(r.ignored_columns) or None,
-            r.message or None,
-            now,
-        ],
-    )
+AUDIT_SCHEMA = pa.schema(
+    [
+        ("extract", pa.string()),
+        ("source_file", pa.string()),
+        ("file_hash", pa.string()),
+        ("status", pa.string()),
+        ("is_current", pa.bool_()),
+        ("superseded_by", pa.string()),
+        ("region_code", pa.string()),
+        ("year", pa.int32()),
+        ("file_format", pa.string()),
+        ("encoding", pa.string()),
+        ("sheet", pa.string()),
+        ("header_row", pa.int32()),
+        ("rows_read", pa.int64()),
+        ("rows_loaded", pa.int64()),
+        ("rows_quarantined", pa.int64()),
+        ("blank_rows", pa.int64()),
+        ("values_normalised", pa.int64()),
+        ("reasons", pa.string()),
+        ("personal_columns_dropped", pa.string()),
+        ("columns_ignored", pa.string()),
+        ("message", pa.string()),
+        ("loaded_at", pa.timestamp("us")),
+    ]
+)  # fmt: skip  (the columns of raw._load_audit, in order)
+
+
+def _audit(con, entries: list[tuple[FileLoadResult, ParsedFile | None]], now: datetime) -> None:
+    """The audit rows of some files, in one insert."""
+    rows = []
+    for r, parsed in entries:
+        r.message = landing_relative(r.message, r.source_file)
+        rows.append(
+            [
+                r.extract,
+                r.source_file,
+                r.file_hash,
+                r.status,
+                r.status == "loaded" and r.superseded_by is None,
+                r.superseded_by,
+                r.region_code,
+                r.year,
+                r.file_format,
+                r.encoding,
+                parsed.sheet if parsed else None,
+                parsed.header_row if parsed else None,
+                r.rows_read,
+                r.rows_loaded,
+                r.rows_quarantined,
+                r.blank_rows,
+                r.values_normalised,
+                json.dumps(r.reasons, ensure_ascii=False) if r.reasons else None,
+                ", ".join(r.personal_columns) or None,
+                ", ".join(r.ignored_columns) or None,
+                r.message or None,
+                now,
+            ]
+        )
+    if not rows:
+        return
+    con.register("_audit_rows", pa.Table.from_pylist(
+        [dict(zip(AUDIT_SCHEMA.names, row, strict=True)) for row in rows], schema=AUDIT_SCHEMA
+    ))  # fmt: skip
+    con.execute("insert into raw._load_audit select * from _audit_rows")
+    con.unregister("_audit_rows")
 
 
 # ---------------------------------------------------------------- a whole run
@@ -646,11 +749,11 @@ def load_landing(
     warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     scanned = scan_landing(landing_dir) if landing_dir.exists() else []
     results: list[FileLoadResult] = []
-    # A new warehouse is created readable by DuckDB 1.x clients (BI drivers lag behind DuckDB
-    # releases); the file keeps that storage format through later writes, dbt's included.
+    # The staging file is written in this DuckDB's own storage format: BI tools and DuckDB 1.x
+    # clients read the serving file, which publishing writes readable by them. (Created in the
+    # v1.0.0 format, this file cost the insert into raw twice the time: the older string
+    # compressions are analysed per column, where the current format has one, DICT_FSST.)
     config = get_settings().duckdb_config() | {"checkpoint_threshold": LOADER_CHECKPOINT_THRESHOLD}
-    if not warehouse_path.exists():
-        config["storage_compatibility_version"] = STORAGE_COMPATIBILITY
     with duckdb.connect(str(warehouse_path), config=config) as con:
         ensure_raw_tables(con)
         if extracts is None:
@@ -668,16 +771,25 @@ def _load_extract(
 ) -> list[FileLoadResult]:
     """Load one extract's files in delivery order, in batches of about BATCH_ROWS rows.
 
-    A worker thread reads and prepares files (pyarrow and the keyed hash release the GIL for
-    most of their work) while DuckDB validates and writes the previous batch set-based
-    (`_store_batch`); it reads at most READ_AHEAD_BYTES of files ahead, so memory stays bounded.
+    READERS threads parse files and one thread prepares them in delivery order (pyarrow and the
+    keyed hash release the GIL for most of their work) while DuckDB validates and writes the
+    previous batch set-based (`_store_batch`); they run at most READ_AHEAD_BYTES of files ahead,
+    so memory stays bounded.
 
     Batches are committed together, about COMMIT_EVERY_ROWS rows at a time: each file's rows,
     quarantine, supersession and audit row are in the same transaction, so a file is never half
     loaded, and a crash loses at most the files since the last commit, which the next run loads
     again (their hashes are not in the audit)."""
+    # Files are hashed by READERS threads (hashlib releases the GIL): a province's 8 GB took
+    # 14 s on one.
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="hash") as pool:
+        digests = list(pool.map(lambda lf: _digest(lf, landing_dir), files))
+    earlier = _earlier_deliveries(con, contract.name, digests)
     seen: dict[str, str] = {}
-    results = [_triage(con, contract.name, lf, landing_dir, seen) for lf in files]
+    results = [
+        _triage(contract.name, lf, landing_dir, digest, earlier.get(digest, []), seen)
+        for lf, digest in zip(files, digests, strict=True)
+    ]
     pending = [(r, lf) for r, lf in zip(results, files, strict=True) if r.status == "loaded"]
     if contract.school_reference and pending:
         # Schools load before pupils and teachers, so every year's schools are known now: built
@@ -686,10 +798,13 @@ def _load_extract(
             "create or replace temp table _schools as select distinct school_code, "
             "cast(year as bigint) as year from raw.schools"
         )
-    pseudonymise = Pseudonymiser(key)  # used by the one read-ahead thread only
+    pseudonymise = Pseudonymiser(key)  # used by the one preparing thread only
     batch_rows = min(BATCH_ROWS, COMMIT_EVERY_ROWS)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
-        ahead: deque = deque()  # (future, file size) in delivery order
+    with (
+        ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="read") as readers,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as preparer,
+    ):
+        ahead: deque = deque()  # (future, result, file, file size) in delivery order
         submitted = 0
 
         def read_ahead() -> None:
@@ -699,8 +814,9 @@ def _load_extract(
             ):
                 r, lf = pending[submitted]
                 size = lf.path.stat().st_size if not lf.link else 0
-                future = pool.submit(_read_and_prepare, contract, lf, r, pseudonymise)
-                ahead.append((future, r, lf, size))
+                read = readers.submit(_read, contract, lf, r)
+                future = preparer.submit(_prepare, contract, read, r, pseudonymise)
+                ahead.append((future, r, lf, size, read))
                 submitted += 1
 
         batch: list[_Read] = []
@@ -724,12 +840,12 @@ def _load_extract(
         try:
             read_ahead()
             while ahead:
-                future, result, lf, _ = ahead.popleft()
+                future, result, lf, *_ = ahead.popleft()
                 try:
                     parsed, prepared = future.result()
                 except FileRefused as exc:
                     result.status, result.message = "refused", str(exc)
-                    _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+                    _audit(con, [(result, None)], datetime.now(UTC).replace(tzinfo=None))
                     read_ahead()
                     continue
                 read_ahead()
@@ -739,8 +855,9 @@ def _load_extract(
             store()
             con.execute("commit")
         except BaseException:
-            for future, *_ in ahead:
+            for future, *_, read in ahead:
                 future.cancel()
+                read.cancel()
             con.execute("rollback")
             raise
     return results
@@ -748,10 +865,12 @@ def _load_extract(
 
 def _unattributed(con, lf: LandingFile, landing_dir: Path) -> FileLoadResult:
     """A file no contract applies to: reported (once per content) and never loaded."""
-    result = _triage(con, "unknown", lf, landing_dir, {})
+    digest = _digest(lf, landing_dir)
+    earlier = _earlier_deliveries(con, "unknown", [digest]).get(digest, [])
+    result = _triage("unknown", lf, landing_dir, digest, earlier, {})
     if result.status != "unchanged":
         result.status, result.message = "refused", lf.problem or ""
-        _audit(con, result, None, datetime.now(UTC).replace(tzinfo=None))
+        _audit(con, [(result, None)], datetime.now(UTC).replace(tzinfo=None))
     return result
 
 

@@ -244,6 +244,8 @@ def _filled_rows(source: pa.Table) -> pa.Array:
 
 
 def _drop_blank(table: pa.Table, filled: pa.Array) -> tuple[pa.Table, int]:
+    if pc.all(filled).as_py() is not False:
+        return table, 0  # (filtering copies every column, even when nothing is dropped)
     kept = table.filter(filled)
     return kept, table.num_rows - kept.num_rows
 

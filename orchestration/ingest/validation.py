@@ -102,6 +102,8 @@ class Pseudonymiser:
         self.computed += len(fresh)
         hashed = pc.replace_with_mask(known, missing, fresh)
         self._last[column] = (pc.filter(unique, present), pc.filter(hashed, present))
+        if len(unique) == len(values):
+            return hashed  # the values were distinct (`prepare` passes a column's distinct values)
         return pc.take(hashed, pc.index_in(values, value_set=unique))
 
     def _hmac(self, ids: pa.Array) -> pa.Array:
