@@ -14,8 +14,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEMO_PSEUDONYM_KEY = "demo-key-not-for-production"
 # DuckDB's own default is 80 % of RAM for every connection; the job's writers (the loader, then
 # dbt's child process) each get this much instead, so the whole job fits beside the machine's
-# other work and DuckDB spills large joins and sorts to disk rather than growing.
-DEFAULT_DUCKDB_MEMORY_LIMIT = "8GB"
+# other work and DuckDB spills large joins and sorts to disk rather than growing. The job's
+# memory goal is 8 GiB for all its processes: with 8 GB here, dbt's DuckDB beside dbt's and
+# Dagster's own processes peaked at 8.46 GiB at the province tier (bench/NOTES.md).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "6GB"
 
 
 class ConfigurationError(RuntimeError):
