@@ -78,8 +78,12 @@ def _fake_id_cards(rng: np.random.Generator, birth_years: np.ndarray, region: st
         for d in range(width):
             body[:, start + d] = values // 10 ** (width - 1 - d) % 10
     check = ID_CHECK[(body * ID_WEIGHTS).sum(axis=1) % 11]
-    text = ["".join(map(str, row)) + c for row, c in zip(body.tolist(), check, strict=True)]
-    return pa.array(text, pa.string())
+    # the 17 digits as one number (a region code has no leading zero, so none is lost), in
+    # arrays rather than a Python loop over 1.6 million rows
+    digits = (body * 10 ** np.arange(16, -1, -1, dtype=np.int64)).sum(axis=1)
+    return pc.binary_join_element_wise(
+        pc.cast(pa.array(digits), pa.string()), pa.array(check.tolist(), pa.string()), ""
+    )
 
 
 def _fake_phones(rng: np.random.Generator, n: int) -> pa.Array:
