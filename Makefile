@@ -66,6 +66,8 @@ target/manifest.json: $(STAMP) dbt_project.yml $(wildcard models/*/*.sql models/
 	$(BIN)/dbt parse --quiet --profiles-dir .
 
 demo: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
+	@# dbt's output folders of earlier runs: the docs below must come from this run's
+	rm -rf target/warehouse_dbt_assets-*
 	EDUWH_DEMO=1 $(BIN)/eduwh demo
 	@# dbt's documentation as one self-contained page that opens offline, from the demo's own
 	@# dbt build (its target folder holds every model compiled: 6 s rather than 12 s to compile

@@ -302,6 +302,8 @@ def _digest(lf: LandingFile, landing_dir: Path) -> str:
 def _earlier_deliveries(con, extract: str, digests: list[str]) -> dict[str, list[tuple]]:
     """The audit rows of earlier deliveries of the same bytes, per digest, in one query."""
     found: dict[str, list[tuple]] = {}
+    if not digests:
+        return found
     for digest, *row in con.execute(
         "select file_hash, source_file, status, message, loaded_at from raw._load_audit "
         "where extract = ? and file_hash in (select unnest(?))",
@@ -314,7 +316,10 @@ def _earlier_deliveries(con, extract: str, digests: list[str]) -> dict[str, list
 def _already_seen(earlier: list[tuple], name: str):
     """The earlier delivery of the same bytes: a loaded one first, then one of the same name,
     then the first."""
-    ranked = sorted(earlier, key=lambda r: (r[1] != "loaded", r[0] != name, r[3]))
+    # (an audit row without a time sorts last, as SQL's order by put it)
+    ranked = sorted(
+        earlier, key=lambda r: (r[1] != "loaded", r[0] != name, r[3] is None, r[3] or 0)
+    )
     return ranked[0] if ranked else None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import threading
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -64,20 +63,6 @@ CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 FORMULA_RE = "^[=+@-]"
 
 
-_private = threading.local()
-
-
-def private_duckdb():
-    """This thread's own in-memory DuckDB: no file, no spill folder and never the warehouse's
-    connection, so nothing it computes on (ids, the key) can reach the warehouse."""
-    con = getattr(_private, "con", None)
-    if con is None:
-        import duckdb
-
-        con = _private.con = duckdb.connect(":memory:", config={"temp_directory": ""})
-    return con
-
-
 SHA256_BLOCK = 64  # bytes; HMAC pads its key to the hash's block size (RFC 2104)
 
 
@@ -102,9 +87,7 @@ class Pseudonymiser:
     def __init__(self, key: bytes) -> None:
         self.key = key
         self._last: dict[str, tuple[pa.Array, pa.Array]] = {}
-        # the last file's distinct values per column and whether each breaks a per-value rule
-        # (`prepare`): kept here, as this object lives for one extract in one thread
-        self.last_values: dict[str, tuple[pa.Array, pa.Array]] = {}
+        self._engine = None
         self.computed = 0  # HMACs computed, for tests and measurements
 
     def __call__(self, column: str, values: pa.Array) -> pa.Array:
@@ -132,19 +115,22 @@ class Pseudonymiser:
                 ],
                 pa.string(),
             )
-        engine = private_duckdb()
+        if self._engine is None:
+            import duckdb
+
+            self._engine = duckdb.connect(":memory:", config={"temp_directory": ""})
         key = hashlib.sha256(self.key).digest() if len(self.key) > SHA256_BLOCK else self.key
         key = key.ljust(SHA256_BLOCK, b"\0")
         inner, outer = bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-        engine.register("ids", pa.table({"id": ids}))
+        self._engine.register("ids", pa.table({"id": ids}))
         try:
-            result = engine.sql(
+            result = self._engine.sql(
                 "select left(sha256($outer::blob || unhex(sha256($inner::blob || encode(id)))), "
                 "32) as h from ids",
                 params={"outer": outer, "inner": inner},
             ).to_arrow_table()
         finally:
-            engine.unregister("ids")
+            self._engine.unregister("ids")
         return result.column("h").combine_chunks().cast(pa.string())
 
 
@@ -173,14 +159,11 @@ def prepare(
     (a column of 200,000 pupils holds a few grades, sexes and flags) and is taken back to the
     rows; the number of values changed counts rows."""
     lists = code_lists()
-    conditions = value_conditions(contract)
-    per_value = []  # (column, its distinct values with what its rules read, row -> value)
     changed = 0
     for col in contract.columns:
         i = table.schema.get_field_index(col.name)
         encoded = table.column(i).combine_chunks().dictionary_encode()
         rows, values = encoded.indices, encoded.dictionary
-        distinct: dict[str, pa.Array] = {}  # per distinct value, what the checks read
         values = pc.utf8_trim_whitespace(values)
         values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
         if col.kind in NORMALISED_KINDS:
@@ -197,91 +180,21 @@ def prepare(
             values = mapped
             allowed = pa.array(list(lists[col.codes].codes), pa.string())
             known = pc.is_in(values, value_set=allowed)
-            distinct[f"_known_{col.name}"] = known
             table = table.append_column(
                 f"_known_{col.name}", pc.fill_null(pc.take(known, rows), False)
             )
             if col.codes == "region":
                 inside = pa.array(file_regions or [], pa.string())
-                inside = (
-                    pc.is_in(values, value_set=inside)
-                    if file_regions
-                    else pa.nulls(len(values), pa.bool_())
-                )
-                distinct[f"_inside_{col.name}"] = inside
                 table = table.append_column(
                     f"_inside_{col.name}",
-                    pc.fill_null(pc.take(inside, rows), False)
+                    pc.fill_null(pc.take(pc.is_in(values, value_set=inside), rows), False)
                     if file_regions
                     else pa.nulls(len(rows), pa.bool_()),
                 )
-        if col.name in conditions:
-            per_value.append((col.name, {f"v_{col.name}": values, **distinct}, rows))
         if col.pseudonymise_as:
             values = pseudonymise(col.name, values)
         table = table.set_column(i, col.warehouse_name, pc.take(values, rows))
-    suspects = _suspects(per_value, conditions, pseudonymise.last_values)
-    for name, flags in zip(conditions, suspects, strict=True):
-        table = table.append_column(suspect_column(name), flags)
     return Prepared(table, changed)
-
-
-def _suspects(
-    per_value: list[tuple[str, dict[str, pa.Array], pa.Array]],
-    conditions: dict[str, str],
-    last: dict[str, tuple[pa.Array, pa.Array]],
-) -> list[pa.Array]:
-    """Per column, per row: whether its value breaks one of the column's per-value rules,
-    evaluated once per distinct value (and once for a missing value) by the same SQL conditions
-    as the checks, in this thread's private DuckDB, one query for the whole file. Values of the
-    previous file (`last`, per column; not for region codes, judged against each file's
-    regions) are not evaluated again: grades, flags, schools and classes recur file after
-    file, and the query's fixed cost was most of a small file's preparation."""
-    con = private_duckdb()
-    selects, known_flags, registered = [], [], []
-    for k, (name, distinct, _) in enumerate(per_value):
-        # a row whose cell was empty has no distinct value: it reads the added missing value
-        columns = {
-            key: pa.concat_arrays([values, pa.nulls(1, values.type)])
-            for key, values in distinct.items()
-        }
-        values = columns[f"v_{name}"]
-        flags = pa.nulls(len(values), pa.bool_())
-        if name in last:
-            seen, seen_flags = last[name]
-            flags = pc.take(seen_flags, pc.index_in(values, value_set=seen))
-        known_flags.append(flags)
-        new = pc.is_null(flags)
-        if not pc.any(new).as_py():
-            continue
-        columns = {key: pc.filter(col, new) for key, col in columns.items()}
-        columns["_i"] = pc.filter(pa.array(range(len(values)), pa.int64()), new)
-        con.register(f"_values_{k}", pa.table(columns))
-        registered.append(f"_values_{k}")
-        selects.append(
-            f"select {k} as c, _i, coalesce({conditions[name]}, false) as s from _values_{k}"
-        )
-    computed: dict[int, pa.Array] = {}
-    if selects:
-        try:
-            result = con.sql(" union all ".join(selects) + " order by c, _i").to_arrow_table()
-        finally:
-            for name in registered:
-                con.unregister(name)
-        c = result.column("c").to_numpy()
-        flags_column = result.column("s").combine_chunks()
-        for k in set(c.tolist()):
-            computed[k] = flags_column.filter(pa.array(c == k))
-    out = []
-    for k, (name, distinct, rows) in enumerate(per_value):
-        flags = known_flags[k]
-        if k in computed:
-            flags = pc.replace_with_mask(flags, pc.is_null(flags), computed[k])
-        values = pa.concat_arrays([distinct[f"v_{name}"], pa.nulls(1, distinct[f"v_{name}"].type)])
-        if f"_inside_{name}" not in distinct:
-            last[name] = (values, flags)
-        out.append(pc.take(flags, pc.fill_null(rows, len(values) - 1)))
-    return out
 
 
 def _q(name: str) -> str:
@@ -352,7 +265,6 @@ def normalise_sql(contract: ExtractContract) -> str:
             selects.append(f"incoming.{_q('_known_' + col.name)}")
             if col.codes == "region":
                 selects.append(f"incoming.{_q('_inside_' + col.name)}")
-    selects += [f"incoming.{_q(suspect_column(c))}" for c in value_conditions(contract)]
     joins = ""
     if contract.school_reference:
         year = _normalised(contract.column("year"), "incoming.year")[1]
@@ -373,18 +285,9 @@ def _rule(col: str, reason: str, where: str, value: str | None = None) -> tuple[
     )
 
 
-def _is_per_value(col: Column) -> bool:
-    """Whether every rule of the column is a function of its prepared value alone (and of the
-    file's regions): text and codes, whose rules `prepare` evaluates once per distinct value."""
-    return col.kind in (TEXT, CODE) and not col.pseudonymise_as
-
-
-def _row_rules(contract: ExtractContract) -> list[tuple[str, str, str | None]]:
-    """(condition, issue struct, the column when the rule is per value) of every row rule."""
+def _row_rules(contract: ExtractContract) -> list[tuple[str, str]]:
     rules: list[tuple[str, str]] = []
-    per_value: dict[int, str] = {}  # rule index -> its column, for per-value rules
     for col in contract.columns:
-        start = len(rules)
         name = col.name
         v, t = _q("v_" + name), t_col(col)
         sci = f"regexp_full_match({v}, '{SCIENTIFIC_RE}')"
@@ -457,8 +360,6 @@ def _row_rules(contract: ExtractContract) -> list[tuple[str, str, str | None]]:
         if col.kind == TEXT:
             rules.append(_rule(name, "'too_long'", f"length({v}) > {col.max_length}"))
             rules.append(_rule(name, "'formula_injection'", f"regexp_matches({v}, '{FORMULA_RE}')"))
-        if _is_per_value(col):
-            per_value.update(dict.fromkeys(range(start, len(rules)), name))
     if not contract.rows_of_other_years:
         # null (no issue) for a file whose year is unknown
         rules.append(_rule("year", "'year_mismatch'", '"t_year" <> "_file_year"'))
@@ -473,23 +374,7 @@ def _row_rules(contract: ExtractContract) -> list[tuple[str, str, str | None]]:
                 f"and not regexp_full_match(\"v_school_code\", '{SCIENTIFIC_RE}')",
             )
         )
-    return [(where, struct, per_value.get(i)) for i, (where, struct) in enumerate(rules)]
-
-
-def value_conditions(contract: ExtractContract) -> dict[str, str]:
-    """Per column whose rules are per value: the condition under which a value breaks any of
-    them, over `"v_<col>"`, `"_known_<col>"` and `"_inside_<col>"`."""
-    found: dict[str, list[str]] = {}
-    for where, _, column in _row_rules(contract):
-        if column is not None:
-            found.setdefault(column, []).append(f"({where})")
-    return {column: " or ".join(conditions) for column, conditions in found.items()}
-
-
-def suspect_column(column: str) -> str:
-    """The column of `incoming` and `_n` saying whether a row's value breaks a per-value rule of
-    `column` (`prepare` evaluates `value_conditions` once per distinct value)."""
-    return "_suspect_" + column
+    return rules
 
 
 def checks_sql(contract: ExtractContract) -> str:
@@ -497,15 +382,11 @@ def checks_sql(contract: ExtractContract) -> str:
     duplicate keys within a file: (_file, _row_number, column_name, value, reason_code), one
     row per broken rule."""
     rules = _row_rules(contract)
-    issues = ",\n  ".join(struct for _, struct, _ in rules)
+    issues = ",\n  ".join(struct for _, struct in rules)
     # Most rows break no rule: a row's list of issues is built (and unnested) only for the rows
     # where some condition holds (the checks of a clean 225,809-row county pupil file measured
-    # 0.114 s before this and 0.091 s after). For text and code columns whether a row's value
-    # breaks a rule was found once per distinct value by `prepare`, with the same conditions.
-    broken = "\n  or ".join(
-        [f"({where})" for where, _, column in rules if column is None]
-        + [_q(suspect_column(column)) for column in value_conditions(contract)]
-    )
+    # 0.114 s before this and 0.091 s after).
+    broken = "\n  or ".join(f"({where})" for where, _ in rules)
     per_row = (
         "select _file, _row_number, i.column_name, i.value, i.reason_code from "
         f"(select _file, _row_number, unnest([\n  {issues}\n]) as i from _n where\n  {broken}) "
