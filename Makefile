@@ -71,12 +71,10 @@ demo: install $(DAGSTER_HOME)/dagster.yaml target/manifest.json
 	EDUWH_DEMO=1 $(BIN)/eduwh demo
 	@# dbt's documentation as one self-contained page that opens offline, from the demo's own
 	@# dbt build (its target folder holds every model compiled: 6 s rather than 12 s to compile
-	@# them all again); a full `docs generate` when there is none
-	run=$$(ls -td target/warehouse_dbt_assets-*/ 2>/dev/null | head -1); \
-	if [ -n "$$run" ]; then \
-	  $(BIN)/dbt docs generate --static --quiet --profiles-dir . --no-compile --target-path "$$run" \
-	    && cp "$$run/static_index.html" target/static_index.html; \
-	else $(BIN)/dbt docs generate --static --quiet --profiles-dir .; fi
+	@# them all again)
+	run=$$(ls -td target/warehouse_dbt_assets-*/ | head -1) && test -n "$$run" \
+	  && $(BIN)/dbt docs generate --static --quiet --profiles-dir . --no-compile --target-path "$$run" \
+	  && cp "$$run/static_index.html" target/static_index.html
 	@echo "dbt docs: target/static_index.html"
 
 # Load only (no dbt): the per-file report of what was loaded, quarantined and refused.

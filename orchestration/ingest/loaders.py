@@ -86,9 +86,9 @@ READ_AHEAD_BYTES = 96 * 2**20
 # cores were 1.4-1.6 busy (bench/NOTES.md).
 READERS = 2
 # pyarrow's default allocator (mimalloc) gave the loader's batch-sized buffers back to the
-# system and faulted them in again for the next batch; jemalloc keeps them for reuse (on the
-# city tier: a third less system time, the load about 4 % faster). ARROW_DEFAULT_MEMORY_POOL
-# still decides when set.
+# system and faulted them in again for the next batch; jemalloc keeps them for reuse (the city
+# tier's load, three runs each: system time 7.2-7.9 s against 4.2-4.3 s, wall 22.7-23.8 s
+# against 21.4-22.0 s). ARROW_DEFAULT_MEMORY_POOL still decides when set.
 if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
     with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
         pa.set_memory_pool(pa.jemalloc_memory_pool())
@@ -606,12 +606,12 @@ def _insert_rows(
     ).fetchone()[0]
 
 
-def _delivery_key(r: FileLoadResult) -> tuple:
+def _delivery_key(region_code: str | None, year: int | None, source_file: str) -> tuple:
     """What a later delivery replaces: the same region and year, or (when the name says
     neither) the same file name."""
-    if r.region_code is not None and r.year is not None:
-        return (r.region_code, r.year)
-    return (r.source_file,)
+    if region_code is not None and year is not None:
+        return (region_code, year)
+    return (source_file,)
 
 
 def _supersede(con, results: list[FileLoadResult]) -> None:
@@ -628,12 +628,11 @@ def _supersede(con, results: list[FileLoadResult]) -> None:
         "where extract = ? and is_current",
         [loaded[0].extract],
     ).fetchall():
-        key = (region, year) if region is not None and year is not None else (name,)
-        current.setdefault(key, []).append((name, digest))
+        current.setdefault(_delivery_key(region, year, name), []).append((name, digest))
     in_batch = {(r.source_file, r.file_hash): r for r in loaded}
     stale: list[tuple[str, str, str]] = []  # (source file, hash, superseded by) already written
     for r in loaded:
-        key = _delivery_key(r)
+        key = _delivery_key(r.region_code, r.year, r.source_file)
         r.superseded = [name for name, _ in current.get(key, [])]
         for name, digest in current.get(key, []):
             if (name, digest) in in_batch:
@@ -669,71 +668,42 @@ def landing_relative(message: str | None, source_file: str) -> str | None:
     return re.sub(r"(?<![\w.])/\S*?/" + re.escape(source_file), source_file, message)
 
 
-AUDIT_SCHEMA = pa.schema(
-    [
-        ("extract", pa.string()),
-        ("source_file", pa.string()),
-        ("file_hash", pa.string()),
-        ("status", pa.string()),
-        ("is_current", pa.bool_()),
-        ("superseded_by", pa.string()),
-        ("region_code", pa.string()),
-        ("year", pa.int32()),
-        ("file_format", pa.string()),
-        ("encoding", pa.string()),
-        ("sheet", pa.string()),
-        ("header_row", pa.int32()),
-        ("rows_read", pa.int64()),
-        ("rows_loaded", pa.int64()),
-        ("rows_quarantined", pa.int64()),
-        ("blank_rows", pa.int64()),
-        ("values_normalised", pa.int64()),
-        ("reasons", pa.string()),
-        ("personal_columns_dropped", pa.string()),
-        ("columns_ignored", pa.string()),
-        ("message", pa.string()),
-        ("loaded_at", pa.timestamp("us")),
-    ]
-)  # fmt: skip  (the columns of raw._load_audit, in order)
-
-
 def _audit(con, entries: list[tuple[FileLoadResult, ParsedFile | None]], now: datetime) -> None:
-    """The audit rows of some files, in one insert."""
+    """The audit rows of some files, in one insert (by column name: raw._load_audit's types,
+    from `ensure_raw_tables`, apply)."""
     rows = []
     for r, parsed in entries:
         r.message = landing_relative(r.message, r.source_file)
         rows.append(
-            [
-                r.extract,
-                r.source_file,
-                r.file_hash,
-                r.status,
-                r.status == "loaded" and r.superseded_by is None,
-                r.superseded_by,
-                r.region_code,
-                r.year,
-                r.file_format,
-                r.encoding,
-                parsed.sheet if parsed else None,
-                parsed.header_row if parsed else None,
-                r.rows_read,
-                r.rows_loaded,
-                r.rows_quarantined,
-                r.blank_rows,
-                r.values_normalised,
-                json.dumps(r.reasons, ensure_ascii=False) if r.reasons else None,
-                ", ".join(r.personal_columns) or None,
-                ", ".join(r.ignored_columns) or None,
-                r.message or None,
-                now,
-            ]
+            {
+                "extract": r.extract,
+                "source_file": r.source_file,
+                "file_hash": r.file_hash,
+                "status": r.status,
+                "is_current": r.status == "loaded" and r.superseded_by is None,
+                "superseded_by": r.superseded_by,
+                "region_code": r.region_code,
+                "year": r.year,
+                "file_format": r.file_format,
+                "encoding": r.encoding,
+                "sheet": parsed.sheet if parsed else None,
+                "header_row": parsed.header_row if parsed else None,
+                "rows_read": r.rows_read,
+                "rows_loaded": r.rows_loaded,
+                "rows_quarantined": r.rows_quarantined,
+                "blank_rows": r.blank_rows,
+                "values_normalised": r.values_normalised,
+                "reasons": json.dumps(r.reasons, ensure_ascii=False) if r.reasons else None,
+                "personal_columns_dropped": ", ".join(r.personal_columns) or None,
+                "columns_ignored": ", ".join(r.ignored_columns) or None,
+                "message": r.message or None,
+                "loaded_at": now,
+            }
         )
     if not rows:
         return
-    con.register("_audit_rows", pa.Table.from_pylist(
-        [dict(zip(AUDIT_SCHEMA.names, row, strict=True)) for row in rows], schema=AUDIT_SCHEMA
-    ))  # fmt: skip
-    con.execute("insert into raw._load_audit select * from _audit_rows")
+    con.register("_audit_rows", pa.Table.from_pylist(rows))
+    con.execute("insert into raw._load_audit by name select * from _audit_rows")
     con.unregister("_audit_rows")
 
 
@@ -755,9 +725,9 @@ def load_landing(
     scanned = scan_landing(landing_dir) if landing_dir.exists() else []
     results: list[FileLoadResult] = []
     # The staging file is written in this DuckDB's own storage format: BI tools and DuckDB 1.x
-    # clients read the serving file, which publishing writes readable by them. (Created in the
-    # v1.0.0 format, this file cost the insert into raw twice the time: the older string
-    # compressions are analysed per column, where the current format has one, DICT_FSST.)
+    # clients read the serving file, which publishing writes readable by them. (In the v1.0.0
+    # format, where the older string compressions are analysed per column, the same 1,144,222-row
+    # insert into raw took 0.98-1.06 s, against 0.62-0.65 s with the current format's DICT_FSST.)
     config = get_settings().duckdb_config() | {"checkpoint_threshold": LOADER_CHECKPOINT_THRESHOLD}
     with duckdb.connect(str(warehouse_path), config=config) as con:
         ensure_raw_tables(con)
@@ -785,8 +755,8 @@ def _load_extract(
     quarantine, supersession and audit row are in the same transaction, so a file is never half
     loaded, and a crash loses at most the files since the last commit, which the next run loads
     again (their hashes are not in the audit)."""
-    # Files are hashed by READERS threads (hashlib releases the GIL): a province's 8 GB took
-    # 14 s on one.
+    # Files are hashed by READERS threads (hashlib releases the GIL): on one thread, hashing
+    # the province's 7.95 GB took about 8 s before the first file was read.
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="hash") as pool:
         digests = list(pool.map(lambda lf: _digest(lf, landing_dir), files))
     earlier = _earlier_deliveries(con, contract.name, digests)
