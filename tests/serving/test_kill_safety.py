@@ -42,6 +42,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
@@ -237,7 +238,11 @@ def test_a_build_killed_at_any_stage_leaves_the_serving_warehouse_intact(tmp_pat
     # the published version is kept once, and a rollback would serve it again
     assert len({p.stat().st_ino for p in kept}) == len(kept)
     assert sha256(kept[-1]) == published_sha
-    with DagsterInstance.from_config(str(home)) as instance:
+    # (the project's event log storage finds the run history through DAGSTER_HOME)
+    with (
+        mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}),
+        DagsterInstance.get() as instance,
+    ):
         statuses = [r.status for r in reversed(instance.get_runs())]
     assert statuses == [
         DagsterRunStatus.SUCCESS,
