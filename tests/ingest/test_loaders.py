@@ -369,3 +369,21 @@ def test_a_batch_of_files_loads_exactly_as_the_files_one_by_one(tmp_path, monkey
     # quarantined rows are attributed to their own file and row
     assert ("pupils/pupils_411303_2020.csv", 8) in {(q[1], q[3]) for q in together["_quarantine"]}
     assert ("pupils/pupils_411303_2021.csv", 8) in {(q[1], q[3]) for q in together["_quarantine"]}
+
+
+def test_rows_of_only_whitespace_are_blank_and_a_row_with_one_character_is_not(tmp_path):
+    from orchestration.ingest.readers import read_file
+
+    header = ",".join(c.name for c in CONTRACTS["pupils"].columns)
+    path = tmp_path / "pupils_411303_2024.csv"
+    rows = [
+        "2024,P1,4113030001,G1,c1,2017,1,0,0,0,new",  # row 2
+        ",,,,,,,,,,",  # 3: empty cells
+        " ,\t,\u3000,\u00a0,  ,,,,,,",  # 4: spaces, a tab, ideographic and no-break spaces
+        ",,,,x,,,,,,",  # 5: one character in one cell is a record
+        "\u3000 x,,,,,,,,,,",  # 6: a character after whitespace
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    parsed = read_file(path, CONTRACTS["pupils"], {})
+    assert parsed.blank_rows == 2
+    assert parsed.table.column("_row_number").to_pylist() == [2, 5, 6]
