@@ -103,3 +103,25 @@ def test_without_dagster_home_opening_the_instance_says_what_to_set(home, monkey
     monkeypatch.delenv("DAGSTER_HOME")
     with pytest.raises(ValueError, match="DAGSTER_HOME is not set"):
         DagsterInstance.from_config(str(home))
+
+
+def test_a_run_watched_live_sees_an_event_written_while_the_connection_stays_open(home):
+    import time
+
+    with DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(_run(instance).run_id)
+        seen: list[str] = []
+
+        def callback(entry, _cursor):
+            seen.append(entry.message)
+
+        instance.event_log_storage.watch(run.run_id, None, callback)
+        try:
+            # written through the run file's pooled connection, as a running job writes
+            instance.report_engine_event("a step is still running", dagster_run=run)
+            deadline = time.monotonic() + 10
+            while "a step is still running" not in seen and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            instance.event_log_storage.end_watch(run.run_id, callback)
+        assert "a step is still running" in seen
