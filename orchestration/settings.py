@@ -18,7 +18,7 @@ DEMO_PSEUDONYM_KEY = "demo-key-not-for-production"
 # memory goal is 8 GiB for all its processes: with 8 GB here, dbt's DuckDB beside dbt's and
 # Dagster's own processes peaked at 8.46 GiB at the province tier; with 6 GB, 6.58 GiB, but the
 # dbt build spilled (at province, dbt alone: 76 s and 41 s of system time with 6 GB, 62 s and
-# 14 s with 7 GB, its process at most 6.77 GiB). bench/NOTES.md has the job's figures.
+# 14 s with 7 GB, its process at most 6.93 GiB). bench/NOTES.md has the job's figures.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "7GB"
 
 

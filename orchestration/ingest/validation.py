@@ -290,6 +290,7 @@ def _rule(
 
 
 def _row_rules(contract: ExtractContract) -> list[tuple[str | None, str]]:
+    """(condition, or None when implied; issue struct) of every row rule."""
     rules: list[tuple[str | None, str]] = []
     for col in contract.columns:
         name = col.name
@@ -344,12 +345,12 @@ def _row_rules(contract: ExtractContract) -> list[tuple[str | None, str]]:
             # Such a value already breaks the code's rule (unknown code: `_known_` is never
             # null, see `prepare`) or the pattern's (bad format), so these two conditions are
             # implied ones; free text is tested on every row.
+            implied = bool(col.codes or col.pattern)
             suspect = "true"
             if col.codes:
                 suspect = f"not coalesce({_q('_known_' + name)}, false)"
             elif col.pattern:
                 suspect = f"not regexp_full_match({v}, {_lit(col.pattern)})"
-            implied = suspect != "true"
             rules.append(
                 _rule(
                     name,
