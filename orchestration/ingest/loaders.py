@@ -79,7 +79,15 @@ LOADER_CHECKPOINT_THRESHOLD = "1GB"
 # batch rather than per file (a school or funding file has a few hundred rows, and the fixed cost
 # of a file's dozen statements was most of its load). The readers run at most READ_AHEAD_BYTES
 # of landing files ahead of DuckDB.
-BATCH_ROWS = 500_000
+# A million rows, not half a million: DuckDB's parallel insert leaves a partly filled row group
+# per thread at the end of each statement, and with half-million batches neighbouring partial
+# row groups were small enough for DuckDB to merge them at a later checkpoint. dbt's first
+# build after a load paid for that rewrite: its checkpoints merged at most 25 row groups each,
+# about 5 s apiece (province raw.pupils_history 1,018 row groups, 930 after four checkpoints;
+# dbt 90-97 s against 75-76 s once merged). With million-row batches the same load left 949 row
+# groups and a checkpoint merged none, and the province's load took 247 s against 275-300 s
+# (city 18.3-18.5 s against 20.2-20.4 s): half the statements per row. bench/NOTES.md.
+BATCH_ROWS = 1_000_000
 READ_AHEAD_BYTES = 96 * 2**20
 # Files are parsed by this many threads (pyarrow's parser releases the GIL) and prepared by one:
 # with one thread doing both, the reading was the loader's critical path and the machine's two
