@@ -75,6 +75,11 @@ DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 # checkpointing every 1 GB of log measured faster: bench/NOTES.md.
 COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
+# DuckDB's block allocator keeps up to this much of the loader's buffer memory for reuse instead
+# of handing it back to the system and faulting it in again for the next batch; it is freed when
+# the connection closes. The city tier's load, three runs each: 17.5-17.9 s against 17.8-18.5 s,
+# system time 2.9-3.1 s against 3.4-4.0 s, a quarter fewer page faults.
+LOADER_BLOCK_ALLOCATOR_MEMORY = "2GB"
 # Files are validated and written in batches of about this many rows: one set of statements per
 # batch rather than per file (a school or funding file has a few hundred rows, and the fixed cost
 # of a file's dozen statements was most of its load). The readers run at most READ_AHEAD_BYTES
@@ -736,7 +741,10 @@ def load_landing(
     # clients read the serving file, which publishing writes readable by them. (In the v1.0.0
     # format, where the older string compressions are analysed per column, the same 1,144,222-row
     # insert into raw took 0.98-1.06 s, against 0.62-0.65 s with the current format's DICT_FSST.)
-    config = get_settings().duckdb_config() | {"checkpoint_threshold": LOADER_CHECKPOINT_THRESHOLD}
+    config = get_settings().duckdb_config() | {
+        "checkpoint_threshold": LOADER_CHECKPOINT_THRESHOLD,
+        "block_allocator_memory": LOADER_BLOCK_ALLOCATOR_MEMORY,
+    }
     with duckdb.connect(str(warehouse_path), config=config) as con:
         ensure_raw_tables(con)
         if extracts is None:
