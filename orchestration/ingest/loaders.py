@@ -75,10 +75,12 @@ DEFAULT_MAX_QUARANTINE_SHARE = 0.05
 # checkpointing every 1 GB of log measured faster: bench/NOTES.md.
 COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
-# DuckDB's block allocator keeps up to this much of the loader's buffer memory for reuse instead
-# of handing it back to the system and faulting it in again for the next batch; it is freed when
-# the connection closes. The city tier's load, three runs each: 17.5-17.9 s against 17.8-18.5 s,
-# system time 2.9-3.1 s against 3.4-4.0 s, a quarter fewer page faults.
+# DuckDB's block allocator keeps up to this much of the loader's freed buffer memory for reuse
+# instead of handing it back to the system and faulting it in again for the next batch. It only
+# holds blocks DuckDB has used, so it adds nothing above the memory limit's peak, and it is
+# freed when the database closes (the loader's connection is its only one). The city tier's
+# load, three runs each: system time 2.9-3.1 s against 3.4-4.0 s and a quarter fewer page faults
+# (wall time 17.5-17.9 s against 17.8-18.5 s, within the spread between runs).
 LOADER_BLOCK_ALLOCATOR_MEMORY = "2GB"
 # Files are validated and written in batches of about this many rows: one set of statements per
 # batch rather than per file (a school or funding file has a few hundred rows, and the fixed cost
@@ -87,11 +89,12 @@ LOADER_BLOCK_ALLOCATOR_MEMORY = "2GB"
 # A million rows, not half a million: DuckDB's parallel insert leaves a partly filled row group
 # per thread at the end of each statement, and with half-million batches neighbouring partial
 # row groups were small enough for DuckDB to merge them at a later checkpoint. dbt's first
-# build after a load paid for that rewrite: its checkpoints merged at most 25 row groups each,
-# about 5 s apiece (province raw.pupils_history 1,018 row groups, 930 after four checkpoints;
-# dbt 90-97 s against 75-76 s once merged). With million-row batches the same load left 949 row
-# groups and a checkpoint merged none, and the province's load took 247 s against 275-300 s
-# (city 18.3-18.5 s against 20.2-20.4 s): half the statements per row. bench/NOTES.md.
+# build after a load paid for that rewrite (province raw.pupils_history: 1,018 row groups after
+# the load; four checkpoints took 5.7, 5.0, 2.7 and 0.4 s and left 968, 943, 931 and 930; dbt
+# 90-97 s against 75-76 s once merged). With million-row batches a province load left 949 row
+# groups and a checkpoint merged none, and half as many statements per row cost less CPU (one
+# province load: 247 s, user 408 s, against 275 and 300 s, user 422-473 s). bench/NOTES.md.
+# The batch is capped at COMMIT_EVERY_ROWS (`_load_extract`): raising only this does nothing.
 BATCH_ROWS = 1_000_000
 READ_AHEAD_BYTES = 96 * 2**20
 # Files are parsed by this many threads (pyarrow's parser releases the GIL) and prepared by one:
@@ -765,14 +768,16 @@ def _load_extract(
     READERS threads parse files and one thread prepares them in delivery order (pyarrow and the
     keyed hash release the GIL for most of their work) while DuckDB validates and writes the
     previous batch set-based (`_store_batch`); they run at most READ_AHEAD_BYTES of files ahead,
-    so memory stays bounded.
+    so memory stays bounded: the read-ahead plus the batch being built (BATCH_ROWS rows and
+    one file) and the batch being stored.
 
-    Batches are committed together, about COMMIT_EVERY_ROWS rows at a time: each file's rows,
+    A commit comes once at least COMMIT_EVERY_ROWS rows are stored since the last one (with the
+    defaults, after every batch): each file's rows,
     quarantine, supersession and audit row are in the same transaction, so a file is never half
     loaded, and a crash loses at most the files since the last commit, which the next run loads
     again (their hashes are not in the audit)."""
     # Files are hashed by READERS threads (hashlib releases the GIL): on one thread, hashing
-    # the province's 7.95 GB took about 8 s before the first file was read.
+    # the province's 7.95 GiB took about 8 s before the first file was read.
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="hash") as pool:
         digests = list(pool.map(lambda lf: _digest(lf, landing_dir), files))
     earlier = _earlier_deliveries(con, contract.name, digests)
