@@ -77,10 +77,10 @@ COMMIT_EVERY_ROWS = 1_000_000
 LOADER_CHECKPOINT_THRESHOLD = "1GB"
 # DuckDB's block allocator keeps up to this much of the loader's freed buffer memory for reuse
 # instead of handing it back to the system and faulting it in again for the next batch. It only
-# holds blocks DuckDB has used, so it adds nothing above the memory limit's peak, and it is
-# freed when the database closes (the loader's connection is its only one). The city tier's
-# load, three runs each: system time 2.9-3.1 s against 3.4-4.0 s and a quarter fewer page faults
-# (wall time 17.5-17.9 s against 17.8-18.5 s, within the spread between runs).
+# holds blocks DuckDB has used and freed, so it should not raise the peak (not measured apart),
+# and it is freed when the database closes (the loader's connection is its only one). The city
+# tier's load, three runs each: system time 2.9-3.1 s against 3.4-4.0 s and a quarter fewer
+# page faults (wall time 17.5-17.9 s against 17.8-18.5 s, within the spread between runs).
 LOADER_BLOCK_ALLOCATOR_MEMORY = "2GB"
 # Files are validated and written in batches of about this many rows: one set of statements per
 # batch rather than per file (a school or funding file has a few hundred rows, and the fixed cost
@@ -90,7 +90,7 @@ LOADER_BLOCK_ALLOCATOR_MEMORY = "2GB"
 # per thread at the end of each statement, and with half-million batches neighbouring partial
 # row groups were small enough for DuckDB to merge them at a later checkpoint. dbt's first
 # build after a load paid for that rewrite (province raw.pupils_history: 1,018 row groups after
-# the load; four checkpoints took 5.7, 5.0, 2.7 and 0.4 s and left 968, 943, 931 and 930; dbt
+# the load; five checkpoints took 6.5-0.4 s each and left 993, 968, 943, 931 and 930; dbt
 # 90-97 s against 75-76 s once merged). With million-row batches a province load left 949 row
 # groups and a checkpoint merged none, and half as many statements per row cost less CPU (one
 # province load: 247 s, user 408 s, against 275 and 300 s, user 422-473 s). bench/NOTES.md.

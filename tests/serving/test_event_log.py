@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 
 import pytest
 from dagster import (
@@ -106,8 +107,6 @@ def test_without_dagster_home_opening_the_instance_says_what_to_set(home, monkey
 
 
 def test_a_run_watched_live_sees_an_event_written_while_the_connection_stays_open(home):
-    import time
-
     with DagsterInstance.get() as instance:
         run = instance.get_run_by_id(_run(instance).run_id)
         seen: list[str] = []
